@@ -1,0 +1,75 @@
+"""Bearer-token authentication middleware and the per-request dependencies."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.datastructures import State
+
+from domain.access import Principal
+from domain.errors import Unauthenticated
+from domain.services import users
+from domain.uow import UnitOfWork
+
+CACHE_SECONDS = 5.0
+PUBLIC_PATHS = ["^/health", "^/api/auth/login", "^/schema", "^/favicon", "^/$"]
+
+
+class PrincipalCache:
+    """Tokens resolved in the last few seconds, so a burst of requests costs one lookup."""
+
+    def __init__(self, ttl: float = CACHE_SECONDS, max_size: int = 50_000) -> None:
+        self.ttl, self.max_size = ttl, max_size
+        self._items: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        hit = self._items.get(token)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if len(self._items) >= self.max_size:
+            self._items.clear()
+        self._items[token] = (time.monotonic() + self.ttl, principal)
+
+    def drop(self, token: str) -> None:
+        self._items.pop(token, None)
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return connection.query_params.get("access_token") or None
+
+
+def new_uow(state: State) -> UnitOfWork:
+    return UnitOfWork(state.sessionmaker, state.publisher)
+
+
+async def principal_for(state: State, token: str) -> Principal:
+    cache: PrincipalCache = state.principal_cache
+    principal = cache.get(token)
+    if principal is None:
+        principal = await users.resolve_token(new_uow(state), token)
+        cache.put(token, principal)
+    return principal
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        token = bearer_token(connection)
+        if token is None:
+            raise Unauthenticated("send a bearer token (POST /api/auth/login)", code="unauthenticated")
+        return AuthenticationResult(user=await principal_for(connection.app.state, token), auth=token)
+
+
+async def provide_uow(state: State) -> UnitOfWork:
+    return new_uow(state)
+
+
+async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    return request.user

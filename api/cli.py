@@ -1,0 +1,126 @@
+"""The `bridgepoint` command line."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from api.settings import Settings
+
+
+def _upgrade(settings: Settings) -> None:
+    from domain.migrate import upgrade
+
+    settings.ensure_dirs()
+    upgrade(settings.database_url)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    _upgrade(settings)
+    uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, ws_per_message_deflate=False, proxy_headers=True)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    _upgrade(settings)
+    print(f"database at {settings.database_url.split('@')[-1]} is up to date")
+    return 0
+
+
+async def _with_uow(settings: Settings, fn):  # type: ignore[no-untyped-def]
+    from domain.db import make_engine, make_sessionmaker
+    from domain.uow import UnitOfWork
+
+    engine = make_engine(settings.database_url)
+    try:
+        return await fn(UnitOfWork(make_sessionmaker(engine)), make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from domain.errors import DomainError
+    from domain.models import BridgeSite, Role
+    from domain.services import users
+
+    password = args.password or os.environ.get("BRIDGEPOINT_NEW_PASSWORD") or getpass.getpass("password: ")
+
+    async def run(uow, sessionmaker):  # type: ignore[no-untyped-def]
+        async with sessionmaker() as s:
+            site_ids = []
+            for code in args.site or []:
+                sid = (await s.execute(select(BridgeSite.id).where(BridgeSite.code == code))).scalar_one_or_none()
+                if sid is None:
+                    raise SystemExit(f"error: no bridge site with code {code!r}")
+                site_ids.append(sid)
+        return await users.create_user(uow, None, {
+            "username": args.username, "password": password, "role": Role(args.role),
+            "display_name": args.display_name or args.username, "site_ids": site_ids})
+
+    _upgrade(settings)
+    try:
+        user = asyncio.run(_with_uow(settings, run))
+    except DomainError as e:
+        print(f"error: {e.message} ({e.code})", file=sys.stderr)
+        return 1
+    print(f"created {user.role.value} {user.username} (id {user.id})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from domain.demo import load_demo
+
+    _upgrade(settings)
+    info = asyncio.run(_with_uow(settings, lambda uow, sm: load_demo(sm)))
+    url = settings.public_url.rstrip("/")
+    print("demo loaded" if info.created else "demo already present (nothing changed)")
+    print(f"  conference: {url}/api/conferences/{info.conference_id}")
+    print(f"  API reference: {url}/schema")
+    print("  logins (username / password / role):")
+    for username, password, role in info.logins:
+        print(f"    {username:<14} {password:<22} {role}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bridgepoint", description="Hybrid conferences across bridge points.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate the database, then serve HTTP and websockets")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(fn=cmd_serve)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply the migrations").set_defaults(fn=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="accounts").add_subparsers(dest="users_command", required=True)
+    create = users.add_parser("create", help="create an account")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=["admin", "organizer", "chair", "operator", "viewer"])
+    create.add_argument("--site", action="append", help="bridge site code (operators; repeatable)")
+    create.add_argument("--display-name")
+    create.add_argument("--password", help="or BRIDGEPOINT_NEW_PASSWORD, or asked for")
+    create.set_defaults(fn=cmd_users_create)
+
+    demo = sub.add_parser("demo", help="load the demo conference (idempotent)")
+    demo.set_defaults(fn=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.fn(args, Settings()) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

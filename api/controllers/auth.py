@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+
+from api.schemas import LoginIn, TokenOut, UserOut, user_out
+from domain.access import Principal
+from domain.services import users
+from domain.uow import UnitOfWork
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/login", operation_id="login", status_code=200, exclude_from_auth=True,
+          description="Exchange username and password for a bearer token (valid for 12 hours).")
+    async def login(self, data: LoginIn, uow: UnitOfWork) -> TokenOut:
+        token, user = await users.login(uow, data.username, data.password)
+        return TokenOut(access_token=token, token_type="bearer", user=user_out(user))
+
+    @post("/logout", operation_id="logout", status_code=204, description="Revoke the token in use.")
+    async def logout(self, request: Request, uow: UnitOfWork) -> None:
+        await users.logout(uow, request.auth)
+        request.app.state.principal_cache.drop(request.auth)
+
+    @get("/me", operation_id="me", description="Who the token belongs to.")
+    async def me(self, principal: Principal, uow: UnitOfWork) -> UserOut:
+        return user_out(await users.get_self(uow, principal))

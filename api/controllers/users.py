@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, get, patch, post
+from litestar.params import Parameter
+
+from api.controllers.common import Limit, Offset
+from api.schemas import MAX_ID, UserCreate, UserOut, UserPage, UserUpdate, enum_fields, user_out
+from domain.access import Principal
+from domain.models import Role
+from domain.services import users
+from domain.uow import UnitOfWork
+
+UserId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["users"]
+
+    @get("/", operation_id="listUsers", description="Accounts (administrators).")
+    async def list_(self, uow: UnitOfWork, principal: Principal,
+                    role: Literal["admin", "organizer", "chair", "operator", "viewer"] | None = None,
+                    limit: Limit = 50, offset: Offset = 0) -> UserPage:
+        page = await users.list_users(uow, principal, role=Role(role) if role else None, limit=limit, offset=offset)
+        return UserPage([user_out(u) for u in page.items], page.total, page.limit, page.offset)
+
+    @post("/", operation_id="createUser", description="Create an account; operators are bound to sites.")
+    async def create(self, data: UserCreate, uow: UnitOfWork, principal: Principal) -> UserOut:
+        return user_out(await users.create_user(uow, principal, enum_fields(data.fields(), role=Role)))
+
+    @get("/{user_id:int}", operation_id="getUser", description="One account (administrators).")
+    async def get_(self, user_id: UserId, uow: UnitOfWork, principal: Principal) -> UserOut:
+        return user_out(await users.get_user(uow, principal, user_id))
+
+    @patch("/{user_id:int}", operation_id="updateUser", description="Change an account (administrators).")
+    async def update(self, user_id: UserId, data: UserUpdate, uow: UnitOfWork, principal: Principal) -> UserOut:
+        return user_out(await users.update_user(uow, principal, user_id, enum_fields(data.fields(), role=Role)))

@@ -1,0 +1,85 @@
+"""One place that turns errors into RFC 9457 problem details with a stable `code`."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+
+log = logging.getLogger("bridgepoint")
+PROBLEM = "application/problem+json"
+STATUS = {InvalidInput: 422, NotFound: 404, Forbidden: 403, Unauthenticated: 401, Conflict: 409}
+TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
+          405: "Method not allowed", 409: "Conflict", 413: "Request too large", 422: "Invalid input",
+          429: "Too many requests", 500: "Internal server error"}
+HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              413: "too_large", 429: "rate_limited"}
+
+
+def problem(request: Request, status: int, code: str, detail: str, field: str | None = None,
+            extra: dict[str, Any] | None = None) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": f"urn:bridgepoint:problem:{code}", "title": TITLES.get(status, "Error"),
+                            "status": status, "detail": detail, "code": code,
+                            "instance": request.url.path}
+    if field:
+        body["field"] = field
+    body.update({k: v for k, v in (extra or {}).items() if k not in body})
+    headers = {"WWW-Authenticate": 'Bearer realm="bridgepoint"'} if status == 401 else None
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def domain_error(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    return problem(request, status, exc.code, exc.message, exc.field, exc.extra)
+
+
+def _field_of(error: dict[str, Any]) -> str | None:
+    key = error.get("key")
+    msg = str(error.get("message", ""))
+    if key and key != "data":
+        return str(key)
+    if "at `$." in msg:  # msgspec: "Expected `int`, got `str` - at `$.capacity`"
+        return msg.split("at `$.", 1)[1].rstrip("`").split("[")[0].split(".")[0]
+    if "Object contains unknown field" in msg:
+        return msg.split("`")[1] if "`" in msg else None
+    return str(key) if key else None
+
+
+def validation_error(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    errors = [e for e in (exc.extra or []) if isinstance(e, dict)] if isinstance(exc.extra, list) else []
+    fields = [f for f in (_field_of(e) for e in errors) if f]
+    detail = "; ".join(str(e.get("message")) for e in errors) or str(exc.detail)
+    malformed = any("malformed" in str(e.get("message", "")).lower() or "JSON is malformed" in str(e.get("message", ""))
+                    for e in errors) or "malformed" in str(exc.detail).lower()
+    code = "malformed_json" if malformed else "invalid_input"
+    return problem(request, 400, code, detail, fields[0] if fields else None,
+                   {"errors": [{"field": _field_of(e), "message": e.get("message"), "source": e.get("source")}
+                               for e in errors]})
+
+
+def http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    if status >= 500:
+        return server_error(request, exc)
+    # A plain 400 (not a ValidationException) comes from decoding the body: truncated, not JSON, bad UTF-8.
+    code = HTTP_CODES.get(status, "malformed_json" if status == 400 else "bad_request")
+    return problem(request, status, code, str(exc.detail))
+
+
+def server_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
+                   "an unexpected error occurred; it has been logged")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: server_error,
+}
+MEDIA = MediaType.JSON

@@ -1,0 +1,28 @@
+"""Settings, read once from the environment (BRIDGEPOINT_*)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(f"BRIDGEPOINT_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", "var")))
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL"))
+    redis_url: str = field(default_factory=lambda: _env("REDIS_URL"))
+    public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", "http://127.0.0.1:8000"))
+    token_ttl_hours: int = field(default_factory=lambda: int(_env("TOKEN_TTL_HOURS", "12")))
+    debug: bool = field(default_factory=lambda: _env("DEBUG", "") in ("1", "true", "yes"))
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url",
+                               f"sqlite+aiosqlite:///{(self.data_dir / 'bridgepoint.db').as_posix()}")
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,248 @@
+"""The bridgepoint data model: units, bridge sites, conferences and the people in them."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Enum, ForeignKey, Integer,
+                        String, Table, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime, utcnow
+
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=16,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class ConferenceKind(str, enum.Enum):
+    in_person = "in_person"
+    online = "online"
+    hybrid = "hybrid"
+
+
+class Visibility(str, enum.Enum):
+    internal = "internal"
+    restricted = "restricted"
+
+
+class ConferenceStatus(str, enum.Enum):
+    draft = "draft"
+    scheduled = "scheduled"
+    live = "live"
+    ended = "ended"
+    cancelled = "cancelled"
+
+
+class SiteRole(str, enum.Enum):
+    host = "host"
+    remote = "remote"
+
+
+class InvitationRole(str, enum.Enum):
+    chair = "chair"
+    presenter = "presenter"
+    delegate = "delegate"
+    observer = "observer"
+
+
+class InvitationStatus(str, enum.Enum):
+    invited = "invited"
+    confirmed = "confirmed"
+    declined = "declined"
+    substituted = "substituted"
+    cancelled = "cancelled"
+
+
+ACTIVE_INVITATION = (InvitationStatus.invited, InvitationStatus.confirmed)
+
+
+class AgendaKind(str, enum.Enum):
+    opening = "opening"
+    report = "report"
+    discussion = "discussion"
+    speech = "speech"
+    break_ = "break"
+    conclusion = "conclusion"
+
+
+class Role(str, enum.Enum):
+    admin = "admin"
+    organizer = "organizer"
+    chair = "chair"
+    operator = "operator"
+    viewer = "viewer"
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    search: Mapped[str] = mapped_column(String(700), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BridgeSite(Base):
+    __tablename__ = "bridge_sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    address: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=0)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TZ)
+    video_endpoint: Mapped[str] = mapped_column(String(500), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    search: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Delegate(Base):
+    __tablename__ = "delegates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[str] = mapped_column(String(100), default="")
+    position: Mapped[str] = mapped_column(String(300), default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    search: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+user_sites = Table(
+    "user_sites", Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("bridge_sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+conference_site_operators = Table(
+    "conference_site_operators", Base.metadata,
+    Column("conference_site_id", ForeignKey("conference_sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+conference_managers = Table(
+    "conference_managers", Base.metadata,
+    Column("conference_id", ForeignKey("conferences.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sites: Mapped[list[BridgeSite]] = relationship(secondary=user_sites, lazy="selectin")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Conference(Base):
+    __tablename__ = "conferences"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_starts"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[ConferenceKind] = mapped_column(_enum(ConferenceKind, "conference_kind"),
+                                                 default=ConferenceKind.hybrid)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TZ)
+    chair_delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"))
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"),
+                                                  default=Visibility.internal)
+    status: Mapped[ConferenceStatus] = mapped_column(_enum(ConferenceStatus, "conference_status"),
+                                                     default=ConferenceStatus.draft, index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    search: Mapped[str] = mapped_column(String(700), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    sites: Mapped[list[ConferenceSite]] = relationship(back_populates="conference", lazy="raise")
+    managers: Mapped[list[User]] = relationship(secondary=conference_managers, lazy="raise")
+
+
+class ConferenceSite(Base):
+    __tablename__ = "conference_sites"
+    __table_args__ = (UniqueConstraint("conference_id", "site_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("bridge_sites.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[SiteRole] = mapped_column(_enum(SiteRole, "site_role"), default=SiteRole.remote)
+    chair_delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"))
+    expected_attendance: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    conference: Mapped[Conference] = relationship(back_populates="sites", lazy="raise")
+    site: Mapped[BridgeSite] = relationship(lazy="raise")
+    operators: Mapped[list[User]] = relationship(secondary=conference_site_operators, lazy="raise")
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("conference_id", "delegate_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"), index=True)
+    conference_site_id: Mapped[int] = mapped_column(
+        ForeignKey("conference_sites.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[InvitationRole] = mapped_column(_enum(InvitationRole, "invitation_role"),
+                                                 default=InvitationRole.delegate)
+    status: Mapped[InvitationStatus] = mapped_column(_enum(InvitationStatus, "invitation_status"),
+                                                     default=InvitationStatus.invited)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    pass_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[AgendaKind] = mapped_column(_enum(AgendaKind, "agenda_kind"))
+    title: Mapped[str] = mapped_column(String(300))
+    presenter_invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"))
+    planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    speaking_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    conference: Mapped[Conference] = relationship(lazy="joined", innerjoin=True)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    conference_id: Mapped[int | None] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"),
+                                                      index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("bridge_sites.id", ondelete="SET NULL"))
+    subject_type: Mapped[str] = mapped_column(String(32), default="")
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32), default="api")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

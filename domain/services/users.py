@@ -1,0 +1,158 @@
+"""Users, passwords (argon2) and bearer tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..access import Principal, require_admin
+from ..db import utcnow
+from ..errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from ..models import ApiToken, BridgeSite, Role, User
+from ..uow import UnitOfWork
+from .common import Page, audit, check_text, must_exist, paginate
+
+_hasher = PasswordHasher()
+TOKEN_TTL = timedelta(hours=12)
+# Verified against when the username is unknown, so a login takes the same time either way.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(user_id=user.id, username=user.username, role=user.role,
+                     site_ids=frozenset(s.id for s in user.sites), delegate_id=user.delegate_id)
+
+
+async def _sites(s: AsyncSession, site_ids: list[int]) -> list[BridgeSite]:
+    return [await must_exist(s, BridgeSite, sid, "site_ids") for sid in site_ids]
+
+
+def _check_user_fields(fields: dict[str, Any]) -> None:
+    check_text(fields.get("username"), "username")
+    if "password" in fields and len(fields["password"]) < 8:
+        raise InvalidInput("password must have at least 8 characters", code="weak_password", field="password")
+
+
+async def create_user(uow: UnitOfWork, p: Principal | None, fields: dict[str, Any]) -> User:
+    """Create a user. `p=None` means the command line (trusted)."""
+    if p is not None:
+        require_admin(p)
+    fields = dict(fields)
+    _check_user_fields(fields)
+    site_ids = fields.pop("site_ids", None) or []
+    password = fields.pop("password")
+    if site_ids and fields["role"] is not Role.operator:
+        raise InvalidInput("only operators are bound to bridge sites", code="sites_for_operators_only",
+                           field="site_ids")
+    async with uow:
+        s = uow.session
+        if (await s.execute(select(User.id).where(User.username == fields["username"]))).first():
+            raise Conflict(f"user {fields['username']!r} exists", code="duplicate_username", field="username")
+        user = User(**fields, password_hash=hash_password(password))
+        user.sites = await _sites(s, site_ids)
+        s.add(user)
+        await s.flush()
+        audit(s, p, "user.created", subject=user, role=user.role.value)
+        await uow.commit()
+        return user
+
+
+async def list_users(uow: UnitOfWork, p: Principal, *, role: Role | None = None, limit: int = 50,
+                     offset: int = 0) -> Page[User]:
+    require_admin(p)
+    stmt = select(User).order_by(User.username)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    async with uow:
+        return await paginate(uow.session, stmt, limit, offset)
+
+
+async def get_user(uow: UnitOfWork, p: Principal, user_id: int) -> User:
+    require_admin(p)
+    async with uow:
+        user = await uow.session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} not found", code="user_not_found")
+        return user
+
+
+async def get_self(uow: UnitOfWork, p: Principal) -> User:
+    async with uow:
+        user = await uow.session.get(User, p.user_id) if p.user_id else None
+        if user is None:
+            raise NotFound("no user behind this token", code="user_not_found")
+        return user
+
+
+async def update_user(uow: UnitOfWork, p: Principal, user_id: int, fields: dict[str, Any]) -> User:
+    require_admin(p)
+    fields = dict(fields)
+    _check_user_fields(fields)
+    async with uow:
+        s = uow.session
+        user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} not found", code="user_not_found")
+        if "password" in fields:
+            user.password_hash = hash_password(fields.pop("password"))
+        if "site_ids" in fields:
+            user.sites = await _sites(s, fields.pop("site_ids") or [])
+        for k, v in fields.items():
+            setattr(user, k, v)
+        if user.sites and user.role is not Role.operator:
+            raise InvalidInput("only operators are bound to bridge sites", code="sites_for_operators_only",
+                               field="site_ids")
+        audit(s, p, "user.updated", subject=user)
+        await uow.commit()
+        return user
+
+
+async def login(uow: UnitOfWork, username: str, password: str) -> tuple[str, User]:
+    async with uow:
+        s = uow.session
+        user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = user is not None and user.active
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or user is None:
+            raise Unauthenticated("wrong username or password", code="bad_credentials")
+        token = secrets.token_urlsafe(32)
+        s.add(ApiToken(token_hash=token_digest(token), user_id=user.id, expires_at=utcnow() + TOKEN_TTL))
+        audit(s, principal_of(user), "user.login", subject=user)
+        await uow.commit()
+        return token, user
+
+
+async def resolve_token(uow: UnitOfWork, token: str) -> Principal:
+    async with uow:
+        row = (await uow.session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_digest(token)))).first()
+        if row is None or row[0].revoked or row[0].expires_at <= utcnow() or not row[1].active:
+            raise Unauthenticated("the token is unknown, expired or revoked", code="bad_token")
+        return principal_of(row[1])
+
+
+async def logout(uow: UnitOfWork, token: str) -> None:
+    async with uow:
+        tok = (await uow.session.execute(select(ApiToken).where(ApiToken.token_hash == token_digest(token))
+                                         )).scalar_one_or_none()
+        if tok is not None:
+            tok.revoked = True
+        await uow.commit()
