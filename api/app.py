@@ -10,6 +10,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy import text
 
 from api.auth import PUBLIC_PATHS, PrincipalCache, TokenAuthMiddleware, provide_principal, provide_uow
+from api.controllers import checkin, mail, speakers
 from api.controllers.agenda import AgendaController
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
@@ -23,9 +24,12 @@ from api.controllers.users import UserController
 from api.errors import EXCEPTION_HANDLERS
 from api.settings import Settings
 from domain.db import make_engine, make_sessionmaker
+from domain.passes import Keyring
+from realtime import routes as realtime_routes
 
 CONTROLLERS = [AuthController, UnitController, SiteController, ConferenceController, ConferenceSiteController,
                DelegateController, InvitationController, AgendaController, UserController, AuditController]
+FEATURE_ROUTES = [*checkin.ROUTES, *speakers.ROUTES, *mail.ROUTES, *realtime_routes.ROUTES]
 
 
 @get("/health", operation_id="health", tags=["ops"], exclude_from_auth=True,
@@ -50,12 +54,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         settings.ensure_dirs()
         app.state.engine = make_engine(settings.database_url)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        app.state.keyring = Keyring.load_or_create(settings.keys_dir)
 
     async def shutdown(app: Litestar) -> None:
         await app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=[health, home, *CONTROLLERS],
+        route_handlers=[health, home, *CONTROLLERS, *FEATURE_ROUTES],
         on_startup=[startup],
         on_shutdown=[shutdown],
         state=State({"settings": settings, "publisher": None, "principal_cache": PrincipalCache()}),

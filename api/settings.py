@@ -15,11 +15,14 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", "var")))
     database_url: str = field(default_factory=lambda: _env("DATABASE_URL"))
     redis_url: str = field(default_factory=lambda: _env("REDIS_URL"))
+    keys_dir: Path = field(default_factory=lambda: Path(_env("KEYS_DIR", "")))
     public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", "http://127.0.0.1:8000"))
     token_ttl_hours: int = field(default_factory=lambda: int(_env("TOKEN_TTL_HOURS", "12")))
     debug: bool = field(default_factory=lambda: _env("DEBUG", "") in ("1", "true", "yes"))
 
     def __post_init__(self) -> None:
+        if not str(self.keys_dir) or str(self.keys_dir) == ".":
+            object.__setattr__(self, "keys_dir", self.data_dir / "keys")
         if not self.database_url:
             object.__setattr__(self, "database_url",
                                f"sqlite+aiosqlite:///{(self.data_dir / 'bridgepoint.db').as_posix()}")

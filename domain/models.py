@@ -38,6 +38,17 @@ class ConferenceStatus(str, enum.Enum):
     cancelled = "cancelled"
 
 
+class Readiness(str, enum.Enum):
+    pending = "pending"
+    ready = "ready"
+
+
+class Connection(str, enum.Enum):
+    unknown = "unknown"
+    connected = "connected"
+    lost = "lost"
+
+
 class SiteRole(str, enum.Enum):
     host = "host"
     remote = "remote"
@@ -113,6 +124,7 @@ class Delegate(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    feed_version: Mapped[int] = mapped_column(Integer, default=1)
     search: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -192,6 +204,13 @@ class ConferenceSite(Base):
     role: Mapped[SiteRole] = mapped_column(_enum(SiteRole, "site_role"), default=SiteRole.remote)
     chair_delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"))
     expected_attendance: Mapped[int] = mapped_column(Integer, default=0)
+    readiness: Mapped[Readiness] = mapped_column(_enum(Readiness, "readiness"), default=Readiness.pending)
+    ready_note: Mapped[str] = mapped_column(String(500), default="")
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ready_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    connection: Mapped[Connection] = mapped_column(_enum(Connection, "connection"), default=Connection.unknown)
+    connection_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    connection_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     conference: Mapped[Conference] = relationship(back_populates="sites", lazy="raise")
     site: Mapped[BridgeSite] = relationship(lazy="raise")
@@ -213,6 +232,7 @@ class Invitation(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
     walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
     pass_version: Mapped[int] = mapped_column(Integer, default=1)
+    link_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -246,3 +266,7 @@ class AuditEntry(Base):
     subject_id: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(32), default="api")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# Feature tables live in their own modules; importing them here registers them on Base.metadata.
+from . import models_attendance, models_mail, models_presence, models_speakers  # noqa: E402,F401

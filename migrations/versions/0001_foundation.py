@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:49:30.625819
+Create Date: 2026-11-22 14:55:55.193135
 """
 from alembic import op
 import sqlalchemy as sa
@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('feed_version', sa.Integer(), nullable=False),
     sa.Column('search', sa.String(length=1000), nullable=False),
     sa.Column('created_at', domain.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_delegates_unit_id_units'), ondelete='RESTRICT'),
@@ -153,9 +154,18 @@ def upgrade() -> None:
     sa.Column('role', sa.Enum('host', 'remote', name='site_role', native_enum=False, length=16), nullable=False),
     sa.Column('chair_delegate_id', sa.Integer(), nullable=True),
     sa.Column('expected_attendance', sa.Integer(), nullable=False),
+    sa.Column('readiness', sa.Enum('pending', 'ready', name='readiness', native_enum=False, length=16), nullable=False),
+    sa.Column('ready_note', sa.String(length=500), nullable=False),
+    sa.Column('ready_at', domain.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ready_by_id', sa.Integer(), nullable=True),
+    sa.Column('connection', sa.Enum('unknown', 'connected', 'lost', name='connection', native_enum=False, length=16), nullable=False),
+    sa.Column('connection_at', domain.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('connection_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', domain.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['chair_delegate_id'], ['delegates.id'], name=op.f('fk_conference_sites_chair_delegate_id_delegates'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['conference_id'], ['conferences.id'], name=op.f('fk_conference_sites_conference_id_conferences'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['connection_by_id'], ['users.id'], name=op.f('fk_conference_sites_connection_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ready_by_id'], ['users.id'], name=op.f('fk_conference_sites_ready_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['site_id'], ['bridge_sites.id'], name=op.f('fk_conference_sites_site_id_bridge_sites'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conference_sites')),
     sa.UniqueConstraint('conference_id', 'site_id', name=op.f('uq_conference_sites_conference_id_site_id'))
@@ -188,6 +198,7 @@ def upgrade() -> None:
     sa.Column('replaces_id', sa.Integer(), nullable=True),
     sa.Column('walk_in', sa.Boolean(), nullable=False),
     sa.Column('pass_version', sa.Integer(), nullable=False),
+    sa.Column('link_version', sa.Integer(), nullable=False),
     sa.Column('created_at', domain.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', domain.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conference_id'], ['conferences.id'], name=op.f('fk_invitations_conference_id_conferences'), ondelete='CASCADE'),

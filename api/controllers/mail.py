@@ -1,0 +1,6 @@
+"""Personal agendas, iCalendar feeds, invitations by email, conclusion notices (HTTP)."""
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
