@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import httpx
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import domain.models  # noqa: F401
@@ -48,12 +49,24 @@ async def reset_schema(url: str) -> None:
     await engine.dispose()
 
 
+async def fresh_postgres_database(name: str) -> str:
+    """A new, empty database on the test server (so concurrent test runs do not share one)."""
+    url = make_url(postgres_url())  # type: ignore[arg-type]
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 async def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = postgres_url()  # type: ignore[assignment]
+        url = await fresh_postgres_database(f"bp_test_{os.getpid()}")
     await reset_schema(url)
     return url
 

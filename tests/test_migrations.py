@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,28 +11,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 import domain.models  # noqa: F401
 from domain.db import Base, make_engine
 from domain.migrate import upgrade
-from tests.conftest import postgres_url
+from tests.conftest import fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'migrate.db'}"
-    base = postgres_url()
-    url = make_url(base)
-    name = "bridgepoint_migrations"
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {name}"))
-    await admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return await fresh_postgres_database(f"bp_migrate_{os.getpid()}")
 
 
 def _diff(connection) -> list:  # type: ignore[no-untyped-def]
