@@ -1,0 +1,40 @@
+"""Run every benchmark in bench/ one after another and print their JSON summaries (`make bench`)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = ["checkin.py", "fanout.py", "mail.py"]
+
+
+def main() -> int:
+    results, failed = {}, []
+    for name in BENCHES:
+        script = HERE / name
+        if not script.exists():
+            continue
+        print(f"== {name}", flush=True)
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+        sys.stderr.write(proc.stderr[-4000:])
+        lines = [line for line in proc.stdout.strip().splitlines() if line.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            failed.append(name)
+            print(proc.stdout[-4000:])
+            continue
+        results[name] = json.loads(lines[-1])
+        print(json.dumps(results[name], indent=2, ensure_ascii=False))
+        print(f"   ({time.monotonic() - started:.0f} s)", flush=True)
+    (HERE.parent / "var").mkdir(exist_ok=True)
+    (HERE.parent / "var" / "bench-results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
