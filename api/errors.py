@@ -44,7 +44,7 @@ def _field_of(error: dict[str, Any]) -> str | None:
         return str(key)
     if "at `$." in msg:  # msgspec: "Expected `int`, got `str` - at `$.capacity`"
         return msg.split("at `$.", 1)[1].rstrip("`").split("[")[0].split(".")[0]
-    if "Object contains unknown field" in msg:
+    if "Object contains unknown field" in msg or "Object missing required field" in msg:
         return msg.split("`")[1] if "`" in msg else None
     return str(key) if key else None
 

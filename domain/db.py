@@ -62,8 +62,8 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             cur.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", 20)  # idle connections kept: fewer means reconnecting under load
+    kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 

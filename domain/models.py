@@ -259,7 +259,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(64), index=True)
-    conference_id: Mapped[int | None] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"),
+    conference_id: Mapped[int | None] = mapped_column(ForeignKey("conferences.id", ondelete="SET NULL"),
                                                       index=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("bridge_sites.id", ondelete="SET NULL"))
     subject_type: Mapped[str] = mapped_column(String(32), default="")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .db import utcnow
 
@@ -30,20 +30,33 @@ class UnitOfWork:
         self.events: list[DomainEvent] = []
 
     async def __aenter__(self) -> "UnitOfWork":
-        self.session: AsyncSession = self._sessionmaker()
+        self._session: AsyncSession | None = None
         self.events = []
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         # close() rolls back whatever was not committed; loaded objects stay readable (detached).
         self.events = []
-        await self.session.close()
+        if self._session is not None:
+            await self._session.close()
 
-    def emit(self, conference_id: int, type_: str, **data: Any) -> None:
+    @property
+    def session(self) -> AsyncSession:
+        """Opened on first use: work that runs elsewhere (the SQLite check-in writer) never pays for one."""
+        if self._session is None:
+            self._session = self._sessionmaker()
+        return self._session
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._sessionmaker.kw["bind"]  # type: ignore[no-any-return]
+
+    def emit(self, conference_id: int, type_: str, /, **data: Any) -> None:  # data may carry conference_id too
         self.events.append(DomainEvent(conference_id, type_, data))
 
     async def commit(self) -> None:
-        await self.session.commit()
+        if self._session is not None:
+            await self._session.commit()
         events, self.events = self.events, []
         if events and self._publisher is not None:
             await self._publisher(events)

@@ -155,9 +155,11 @@ async def api(db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
             await a.user("org", "organizer")
             yield a
     finally:
-        await wipe(app.state.engine)
-        for hook in app.on_shutdown:
+        for hook in app.on_shutdown:  # stop background tasks before the tables go
             await hook(app)
+        engine = make_engine(db_url)
+        await wipe(engine)
+        await engine.dispose()
 
 
 @pytest.fixture

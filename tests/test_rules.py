@@ -183,3 +183,17 @@ async def test_login_me_and_logout(api):
     assert r.status_code == 401 and r.json()["code"] == "bad_token"
     r = await api.call("POST", "/api/auth/login", None, json={"username": "ops", "password": "nope-nope"})
     assert r.status_code == 401 and r.json()["code"] == "bad_credentials"
+
+
+async def test_deleting_a_draft_keeps_its_audit_trail_and_refuses_scheduled_ones(api):
+    w = await make_world(api)
+    await api.post(f"/api/conferences/{w.conference}/agenda", {"kind": "opening", "title": "Khai mạc"})
+    await api.call("DELETE", f"/api/conferences/{w.conference}", expect=204)
+    await api.get(f"/api/conferences/{w.conference}", expect=404)
+    trail = await api.get("/api/audit", params={"action": "conference.deleted"})
+    assert trail["items"][0]["detail"]["title"].startswith("Hội nghị tổng kết")
+    other = await api.post("/api/conferences", {"title": "Giao ban", "starts_at": iso(T0),
+                                                 "ends_at": iso(T0 + timedelta(hours=1)), "host_site_id": w.hq})
+    await api.post(f"/api/conferences/{other['id']}/schedule", expect=200)
+    r = await api.call("DELETE", f"/api/conferences/{other['id']}")
+    assert r.status_code == 409 and r.json()["code"] == "not_draft"

@@ -131,7 +131,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=32), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_audit_entries_actor_user_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['conference_id'], ['conferences.id'], name=op.f('fk_audit_entries_conference_id_conferences'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['conference_id'], ['conferences.id'], name=op.f('fk_audit_entries_conference_id_conferences'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['site_id'], ['bridge_sites.id'], name=op.f('fk_audit_entries_site_id_bridge_sites'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
     )
