@@ -9,7 +9,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.datastructures import State
 
 from domain.access import Principal
-from domain.errors import Unauthenticated
+from domain.errors import NotFound, Unauthenticated
+from domain.links import delegate_principal, resolve_link
+from domain.passes import InvalidToken, decode_link
 from domain.services import users
 from domain.uow import UnitOfWork
 
@@ -51,12 +53,25 @@ def new_uow(state: State) -> UnitOfWork:
 
 
 async def principal_for(state: State, token: str) -> Principal:
+    """The user behind an API token, or the delegate behind a personal-link token."""
     cache: PrincipalCache = state.principal_cache
     principal = cache.get(token)
     if principal is None:
-        principal = await users.resolve_token(new_uow(state), token)
+        principal = await _delegate_for(state, token) or await users.resolve_token(new_uow(state), token)
         cache.put(token, principal)
     return principal
+
+
+async def _delegate_for(state: State, token: str) -> Principal | None:
+    try:
+        decode_link(state.keyring, token)
+    except InvalidToken:
+        return None  # not a personal link: try it as an API token
+    async with new_uow(state) as uow:
+        try:
+            return delegate_principal(await resolve_link(uow.session, state.keyring, token))
+        except NotFound:
+            raise Unauthenticated("this personal link was revoked or replaced", code="bad_token") from None
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
