@@ -89,6 +89,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_site_agent(args: argparse.Namespace, settings: Settings) -> int:
+    from realtime.agent import main as agent_main
+
+    token = args.token or os.environ.get("BRIDGEPOINT_AGENT_TOKEN", "")
+    if not token:
+        print("error: give --token or BRIDGEPOINT_AGENT_TOKEN", file=sys.stderr)
+        return 2
+    return agent_main(args.server, args.site, token, args.conference)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bridgepoint", description="Hybrid conferences across bridge points.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--display-name")
     create.add_argument("--password", help="or BRIDGEPOINT_NEW_PASSWORD, or asked for")
     create.set_defaults(fn=cmd_users_create)
+
+    agent = sub.add_parser("site-agent", help="keep a bridge point's presence alive and show the live state")
+    agent.add_argument("--server", required=True, help="base URL, e.g. http://10.0.0.5:8000")
+    agent.add_argument("--site", required=True, help="bridge site code of this point")
+    agent.add_argument("--token", help="operator's API token (or BRIDGEPOINT_AGENT_TOKEN)")
+    agent.add_argument("--conference", type=int, help="conference id (default: the point's live one)")
+    agent.set_defaults(fn=cmd_site_agent)
 
     demo = sub.add_parser("demo", help="load the demo conference (idempotent)")
     demo.set_defaults(fn=cmd_demo)

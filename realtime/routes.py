@@ -1,6 +1,102 @@
 """The websocket endpoint and realtime HTTP routes."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-ROUTES: list[Any] = []
+from litestar import WebSocket, get, websocket
+from msgspec import Struct
+
+from api.auth import principal_for
+from api.controllers.common import Limit, Offset, QueryId
+from api.controllers.conferences import ConferenceId
+from api.schemas import local
+from domain import presence
+from domain.access import Principal
+from domain.errors import NotFound, Unauthenticated
+from domain.models_presence import SiteOutage
+from domain.uow import UnitOfWork
+
+from .connection import LiveConnection
+from .hub import ConferenceGone
+from .protocol import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from .service import Realtime
+
+
+def _token(socket: WebSocket) -> str | None:
+    header = socket.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return socket.query_params.get("token") or socket.query_params.get("access_token") or None
+
+
+def _since(socket: WebSocket) -> int | None:
+    raw = socket.query_params.get("since")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValueError(raw)
+    return int(raw)
+
+
+@websocket("/ws/conferences/{conference_id:int}", exclude_from_auth=True)
+async def live_view(socket: WebSocket, conference_id: int) -> None:
+    """The live view of one conference: a snapshot, then every change (docs/realtime.md). Authenticate with
+    `Authorization: Bearer …` or `?token=…`; resume with `?since=<seq>`."""
+    realtime: Realtime = socket.app.state.realtime
+    await socket.accept()
+    token = _token(socket)
+    try:
+        since = _since(socket)
+        if token is None:
+            raise Unauthenticated("send a token", code="unauthenticated")
+        principal = await principal_for(socket.app.state, token)
+        sites = await realtime.admit(principal, conference_id)
+        room = await realtime.hub.room(conference_id)
+    except ValueError:
+        await socket.close(CLOSE_BAD_REQUEST, "since must be a seq number")
+        return
+    except Unauthenticated:
+        await socket.close(CLOSE_UNAUTHENTICATED, "unknown, expired or revoked token")
+        return
+    except (NotFound, ConferenceGone):
+        await socket.close(CLOSE_NOT_FOUND, f"conference {conference_id} not found")
+        return
+    await LiveConnection(socket, realtime, principal, conference_id, sites).serve(room, since)
+
+
+class OutageOut(Struct):
+    id: int
+    conference_site_id: int
+    last_seen_at: datetime | None
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: float | None
+
+
+class OutagePage(Struct):
+    items: list[OutageOut]
+    total: int
+    limit: int
+    offset: int
+
+
+@get("/api/conferences/{conference_id:int}/outages", operation_id="listSiteOutages", tags=["live view"],
+     description="Every outage of the bridge points' links in this conference (no heartbeat for "
+                 f"{int(presence.HEARTBEAT_TIMEOUT.total_seconds())} s until the next one), oldest first; "
+                 "an outage still going on has no end.")
+async def list_outages(conference_id: ConferenceId, uow: UnitOfWork, principal: Principal,
+                       conference_site_id: QueryId = None, limit: Limit = 100, offset: Offset = 0) -> OutagePage:
+    found = await presence.list_outages(uow, principal, conference_id, conference_site_id=conference_site_id,
+                                        limit=limit, offset=offset)
+    return OutagePage([_outage_out(o, found.timezone) for o in found.page.items], found.page.total,
+                      found.page.limit, found.page.offset)
+
+
+def _outage_out(o: SiteOutage, tz: str) -> OutageOut:
+    return OutageOut(o.id, o.conference_site_id, local(o.last_seen_at, tz), o.started_at.astimezone(ZoneInfo(tz)),
+                     local(o.ended_at, tz), o.duration_seconds)
+
+
+ROUTES: list[Any] = [live_view, list_outages]

@@ -1,0 +1,92 @@
+"""The live view of one conference as every screen shows it: status and current agenda item, each bridge
+point's connection and attendance, the totals, and the list of speakers.
+
+Reads only. Each part is an absolute state for its keys, so a screen applying parts in order always ends up
+with what the database holds; docs/realtime.md documents the shapes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .attendance import attendance
+from .models import BridgeSite, Conference, ConferenceSite
+from .speakers import current_agenda_item, speakers_state
+
+COUNTS = ("present", "expected", "late", "walk_ins")
+
+
+def _iso(dt: datetime | None, zone: tzinfo) -> str | None:
+    return dt.astimezone(zone).isoformat() if dt is not None else None
+
+
+async def _zone(session: AsyncSession, conference_id: int) -> tzinfo | None:
+    name = await session.scalar(select(Conference.timezone).where(Conference.id == conference_id))
+    return ZoneInfo(name) if name else None
+
+
+async def conference_part(session: AsyncSession, conference_id: int) -> dict[str, Any] | None:
+    """{"conference": header, "agenda_item": the item that has the floor or None}; None if there is none."""
+    conf = (await session.execute(select(Conference).where(Conference.id == conference_id))).scalar_one_or_none()
+    if conf is None:
+        return None
+    zone = ZoneInfo(conf.timezone)
+    header = {"id": conf.id, "title": conf.title, "kind": conf.kind.value, "status": conf.status.value,
+              "timezone": conf.timezone, "starts_at": _iso(conf.starts_at, zone), "ends_at": _iso(conf.ends_at, zone)}
+    return {"conference": header, "agenda_item": await current_agenda_item(session, conference_id)}
+
+
+def _status(cs: ConferenceSite, zone: tzinfo) -> dict[str, Any]:
+    return {"conference_site_id": cs.id, "readiness": cs.readiness.value, "connection": cs.connection.value,
+            "connection_at": _iso(cs.connection_at, zone)}
+
+
+async def site_statuses(session: AsyncSession, conference_id: int, ids: set[int]) -> list[dict[str, Any]]:
+    """Readiness and connection of the listed points that still take part."""
+    zone = await _zone(session, conference_id)
+    if zone is None or not ids:
+        return []
+    rows = (await session.execute(select(ConferenceSite).where(
+        ConferenceSite.conference_id == conference_id, ConferenceSite.id.in_(ids))
+        .order_by(ConferenceSite.id))).scalars()
+    return [_status(cs, zone) for cs in rows]
+
+
+async def counts(session: AsyncSession, conference_id: int, ids: set[int] | None = None) -> dict[str, Any]:
+    """{"sites": [{conference_site_id, present, expected, late, walk_ins}], "totals": {...}} for the listed
+    points (all when None); the totals always cover the whole conference."""
+    att = (await attendance(session, conference_id, sorted(ids) if ids is not None else None)).to_dict()
+    sites = [{"conference_site_id": s["conference_site_id"], **{k: s[k] for k in COUNTS}} for s in att["sites"]]
+    return {"sites": sites, "totals": att["totals"]}
+
+
+async def sites_part(session: AsyncSession, conference_id: int, ids: set[int] | None = None) -> dict[str, Any]:
+    """Full entries (who, role, status and counts) of the listed points (all when None), and the totals."""
+    zone = await _zone(session, conference_id)
+    if zone is None:
+        return {"sites": [], "totals": dict.fromkeys(COUNTS, 0)}
+    stmt = (select(ConferenceSite, BridgeSite.code, BridgeSite.name)
+            .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
+            .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))
+    if ids is not None:
+        stmt = stmt.where(ConferenceSite.id.in_(ids))
+    rows = (await session.execute(stmt)).all()
+    att = await counts(session, conference_id, ids)
+    by_id = {s["conference_site_id"]: s for s in att["sites"]}
+    sites = [{"conference_site_id": cs.id, "site_id": cs.site_id, "code": code, "name": name, "role": cs.role.value,
+              **_status(cs, zone), **by_id.get(cs.id, {k: 0 for k in COUNTS})}
+             for cs, code, name in rows]
+    return {"sites": sites, "totals": att["totals"]}
+
+
+async def snapshot(session: AsyncSession, conference_id: int) -> dict[str, Any] | None:
+    """Everything a screen shows, in one read; None if the conference does not exist (any more)."""
+    head = await conference_part(session, conference_id)
+    if head is None:
+        return None
+    return {**head, **await sites_part(session, conference_id),
+            "speakers": await speakers_state(session, conference_id)}

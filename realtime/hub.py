@@ -1,0 +1,196 @@
+"""The subscribers of this worker, one room per conference.
+
+A room keeps the conference's live state (built once from the database, then kept current by applying every
+frame) and the recent frames, so a connecting screen costs no database read: it gets the state as a snapshot,
+or the frames it missed. Frames reach the room in seq order from the bus and are handed to every subscriber's
+outbox without awaiting, so one slow screen never delays the others.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from domain.access import Principal
+
+from .bus import Bus
+from .outbox import Outbox
+from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, encode,
+                       now_iso)
+from .state import LiveState
+
+log = logging.getLogger("bridgepoint.realtime")
+
+LoadSnapshot = Callable[[int], Awaitable[dict[str, Any] | None]]
+MayView = Callable[[Principal, int], Awaitable[bool]]
+
+
+class ConferenceGone(Exception):
+    """The conference does not exist (any more)."""
+
+
+class Subscriber:
+    """One screen: who it is, its outbox, and how to close its socket with a close code."""
+    __slots__ = ("principal", "outbox", "kick")
+
+    def __init__(self, principal: Principal, outbox: Outbox, kick: Callable[[int, str], None]) -> None:
+        self.principal, self.outbox, self.kick = principal, outbox, kick
+
+
+class Room:
+    def __init__(self, conference_id: int, history_size: int, extras: dict[str, Any]) -> None:
+        self.conference_id = conference_id
+        self.history: deque[Frame] = deque(maxlen=history_size)
+        self.subscribers: set[Subscriber] = set()
+        self.state: LiveState | None = None
+        self.ready = asyncio.Event()
+        self.failed: BaseException | None = None
+        self._early: list[Frame] = []
+        self._extras = extras
+        self._snapshots: dict[bool, str] = {}
+        self.on_access_change: Callable[[Room], None] | None = None
+        self.on_gap: Callable[[Room], None] | None = None
+
+    @property
+    def seq(self) -> int:
+        return self.state.seq if self.state is not None else 0
+
+    def start(self, seq: int, body: dict[str, Any]) -> None:
+        """The state read from the database after frames up to `seq` were published; later ones follow."""
+        self.state = LiveState(seq, body)
+        early, self._early = self._early, []
+        for frame in early:
+            self._apply(frame)
+        self.ready.set()
+
+    def on_frame(self, frame: Frame) -> None:
+        if self.history and frame.seq <= self.history[-1].seq:
+            return
+        if self.history and frame.seq > self.history[-1].seq + 1 and self.on_gap is not None:
+            self.on_gap(self)  # frames were lost on the way (Redis trimmed them while unreachable)
+            return
+        self.history.append(frame)
+        if self.state is None:
+            self._early.append(frame)
+            return
+        self._apply(frame)
+        for sub in list(self.subscribers):
+            if not sub.outbox.put(frame):
+                self.subscribers.discard(sub)
+        if frame.type in (CONFERENCE, SITES) and self.on_access_change is not None:
+            self.on_access_change(self)
+
+    def _apply(self, frame: Frame) -> None:
+        assert self.state is not None
+        if frame.seq > self.state.seq:
+            self.state.apply({"type": frame.type, "seq": frame.seq, **frame.body})
+            self._snapshots.clear()
+
+    def snapshot(self, resync: bool) -> str:
+        text = self._snapshots.get(resync)
+        if text is None:
+            assert self.state is not None
+            text = self._snapshots[resync] = encode({"type": SNAPSHOT, "seq": self.state.seq, "at": now_iso(),
+                                                     "resync": resync, **self.state.body(), **self._extras})
+        return text
+
+    def join(self, sub: Subscriber, since: int | None) -> None:
+        """Queue what the screen missed (or a snapshot when that is no longer in the history, or more than its
+        outbox holds) and subscribe it, with no await in between."""
+        if since is None:
+            sub.outbox.put(self.snapshot(resync=False))
+        elif since == self.seq:
+            pass
+        elif self.history and self.history[0].seq <= since + 1 and 0 < self.seq - since <= sub.outbox.limit:
+            for frame in self.history:
+                if frame.seq > since:
+                    sub.outbox.put(frame)
+        else:
+            sub.outbox.put(self.snapshot(resync=True))
+        self.subscribers.add(sub)
+
+
+class Hub:
+    def __init__(self, bus: Bus, load: LoadSnapshot, may_view: MayView, *, history_size: int = 1000,
+                 idle_seconds: float = 30.0, extras: dict[str, Any] | None = None) -> None:
+        self.bus, self._load, self._may_view = bus, load, may_view
+        self.history_size, self.idle_seconds = history_size, idle_seconds
+        self.extras = extras or {}
+        self.rooms: dict[int, Room] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def room(self, conference_id: int) -> Room:
+        room = self.rooms.get(conference_id)
+        if room is None:
+            room = self.rooms[conference_id] = Room(conference_id, self.history_size, self.extras)
+            room.on_access_change = self._recheck_soon
+            room.on_gap = self._reset
+            self._spawn(self._open(room))
+        await room.ready.wait()
+        if room.failed is not None:
+            raise ConferenceGone(conference_id) from room.failed
+        return room
+
+    async def _open(self, room: Room) -> None:
+        try:
+            recent = await self.bus.attach(room.conference_id, room.on_frame)
+            for frame in recent:
+                room.on_frame(frame)
+            seq = recent[-1].seq if recent else 0
+            body = await self._load(room.conference_id)
+            if body is None:
+                raise ConferenceGone(room.conference_id)
+            room.start(seq, body)
+        except BaseException as e:  # every waiter must wake up, whatever went wrong
+            room.failed = e
+            room.ready.set()
+            await self._close(room)
+            if not isinstance(e, (ConferenceGone, asyncio.CancelledError)):
+                log.exception("cannot open the live view of conference %s", room.conference_id)
+
+    def leave(self, room: Room, sub: Subscriber) -> None:
+        room.subscribers.discard(sub)
+        if not room.subscribers:
+            asyncio.get_running_loop().call_later(self.idle_seconds, self._close_if_idle, room)
+
+    def _close_if_idle(self, room: Room) -> None:
+        if not room.subscribers and self.rooms.get(room.conference_id) is room:
+            self._spawn(self._close(room))
+
+    async def _close(self, room: Room) -> None:
+        if self.rooms.get(room.conference_id) is room:
+            del self.rooms[room.conference_id]
+        await self.bus.detach(room.conference_id, room.on_frame)
+
+    def _recheck_soon(self, room: Room) -> None:
+        self._spawn(self._recheck(room))
+
+    async def _recheck(self, room: Room) -> None:
+        """The conference or its sites changed: drop screens whose caller may no longer see it."""
+        verdicts: dict[Principal, bool] = {}
+        for sub in list(room.subscribers):
+            if sub.principal not in verdicts:
+                verdicts[sub.principal] = await self._may_view(sub.principal, room.conference_id)
+            if not verdicts[sub.principal]:
+                room.subscribers.discard(sub)
+                sub.kick(CLOSE_NOT_FOUND, "this conference is no longer visible to you")
+
+    def _reset(self, room: Room) -> None:
+        """The room missed frames: every screen reconnects and resumes from a fresh room."""
+        subscribers, room.subscribers = room.subscribers, set()
+        for sub in subscribers:
+            sub.kick(CLOSE_SERVICE_RESTART, "live view restarted; resume with since")
+        self._spawn(self._close(room))
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for room in list(self.rooms.values()):
+            await self._close(room)

@@ -1,0 +1,56 @@
+"""A screen's copy of the live view, rebuilt from a snapshot plus the frames after it.
+
+The server keeps one per conference (so a connecting screen costs no database read), the site agent keeps
+one, and the tests compare one with the database.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .protocol import ATTENDANCE, CONFERENCE, SITE_STATUS, SITES, SNAPSHOT, SPEAKERS
+
+
+class LiveState:
+    def __init__(self, seq: int = 0, body: dict[str, Any] | None = None) -> None:
+        self.seq = seq
+        self.conference: dict[str, Any] | None = None
+        self.agenda_item: dict[str, Any] | None = None
+        self.sites: dict[int, dict[str, Any]] = {}
+        self.totals: dict[str, int] = {}
+        self.speakers: dict[str, Any] | None = None
+        if body is not None:
+            self._reset(body)
+
+    def _reset(self, body: dict[str, Any]) -> None:
+        self.conference, self.agenda_item = body.get("conference"), body.get("agenda_item")
+        self.sites = {s["conference_site_id"]: dict(s) for s in body.get("sites", [])}
+        self.totals = dict(body.get("totals") or {})
+        self.speakers = body.get("speakers")
+
+    def apply(self, frame: dict[str, Any]) -> None:
+        """Apply one decoded frame; frames of unknown types are skipped (newer servers may add some)."""
+        kind = frame.get("type")
+        if kind == SNAPSHOT:
+            self._reset(frame)
+        elif kind == CONFERENCE:
+            self.conference, self.agenda_item = frame["conference"], frame.get("agenda_item")
+        elif kind == SITES:
+            for entry in frame.get("sites", []):
+                self.sites[entry["conference_site_id"]] = dict(entry)
+            for gone in frame.get("removed", []):
+                self.sites.pop(gone, None)
+        elif kind in (ATTENDANCE, SITE_STATUS):
+            for entry in frame.get("sites", []):
+                if entry["conference_site_id"] in self.sites:
+                    self.sites[entry["conference_site_id"]].update(entry)
+        elif kind == SPEAKERS:
+            self.speakers = frame["speakers"]
+        if "totals" in frame:
+            self.totals = dict(frame["totals"])
+        if "seq" in frame:
+            self.seq = max(self.seq, frame["seq"])
+
+    def body(self) -> dict[str, Any]:
+        """The snapshot body: what a screen needs to start from."""
+        return {"conference": self.conference, "agenda_item": self.agenda_item,
+                "sites": [self.sites[k] for k in sorted(self.sites)], "totals": self.totals, "speakers": self.speakers}

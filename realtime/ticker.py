@@ -1,0 +1,105 @@
+"""The tick (≈250 ms) run by the one leading worker: declare silent points lost, then turn the marks collected
+since the last tick into at most one frame of each kind per conference, read in one short database session."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain import live, presence
+from domain.uow import Publisher, UnitOfWork
+
+from .bus import Bus
+from .events import ALL_COUNTS, CONFERENCE_MARK, FLOOR_MARK, marked_ids
+from .protocol import ATTENDANCE, CONFERENCE, SITE_STATUS, SITES
+
+log = logging.getLogger("bridgepoint.realtime")
+Clock = Callable[[], datetime]
+
+
+class Ticker:
+    def __init__(self, bus: Bus, sessionmaker: async_sessionmaker, reader: async_sessionmaker, publisher: Publisher,
+                 clock: Clock, *, interval: float = 0.25, timeout: timedelta = presence.HEARTBEAT_TIMEOUT) -> None:
+        self.bus, self.publisher, self.clock = bus, publisher, clock
+        self.sessionmaker, self.reader = sessionmaker, reader  # writes (outages), autocommit reads
+        self.interval, self.timeout = interval, timeout
+        self._leading = False
+        self._lock = asyncio.Lock()
+        self._last_conference: dict[int, dict[str, Any]] = {}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("live view tick failed; retrying")
+            await asyncio.sleep(self.interval)
+
+    async def tick(self) -> None:
+        async with self._lock:
+            if not await self.bus.lead():
+                self._leading = False
+                return
+            if not self._leading:
+                await self._arm()
+                self._leading = True
+            await self._expire()
+            marks = await self.bus.drain()
+            if marks:
+                await self._publish(marks)
+
+    async def _arm(self) -> None:
+        async with self.reader() as session:
+            members = await presence.connected_sites(session)
+        await self.bus.arm(members, self.clock().timestamp(), self.timeout.total_seconds())
+
+    async def _expire(self) -> None:
+        for member, last_seen in await self.bus.expire(self.clock().timestamp()):
+            seen = datetime.fromtimestamp(last_seen, timezone.utc) if last_seen is not None else None
+            lost_at = seen + self.timeout if seen is not None else self.clock()
+            try:
+                await presence.mark_lost(UnitOfWork(self.sessionmaker, self.publisher), member[1], lost_at, seen)
+            except Exception:
+                log.exception("recording the outage of conference site %s; retrying next tick", member[1])
+                await self.bus.forget(member)
+                await self.bus.arm([member], self.clock().timestamp(), 0.0)
+
+    async def _publish(self, marks: dict[int, set[str]]) -> None:
+        async with self.reader() as session:
+            for conference_id, conference_marks in marks.items():
+                try:
+                    frames = await self._read(session, conference_id, conference_marks)
+                except Exception:
+                    log.exception("reading the live view of conference %s; retrying next tick", conference_id)
+                    await self.bus.mark(conference_id, conference_marks)
+                    continue
+                for kind, body in frames:
+                    await self.bus.publish(conference_id, kind, body)
+
+    async def _read(self, session: AsyncSession, conference_id: int, marks: set[str]
+                    ) -> list[tuple[str, dict[str, Any]]]:
+        frames: list[tuple[str, dict[str, Any]]] = []
+        if CONFERENCE_MARK in marks or FLOOR_MARK in marks:
+            part = await live.conference_part(session, conference_id)
+            if part is None:
+                self._last_conference.pop(conference_id, None)
+                return []
+            if CONFERENCE_MARK in marks or part != self._last_conference.get(conference_id):
+                self._last_conference[conference_id] = part
+                frames.append((CONFERENCE, part))
+        rebuilt = marked_ids(marks, "site")
+        if rebuilt:
+            part = await live.sites_part(session, conference_id, rebuilt)
+            gone = rebuilt - {s["conference_site_id"] for s in part["sites"]}
+            frames.append((SITES, {**part, "removed": sorted(gone)}))
+        counted = None if ALL_COUNTS in marks else marked_ids(marks, "count") - rebuilt
+        if counted is None or counted:
+            frames.append((ATTENDANCE, await live.counts(session, conference_id, counted)))
+        statuses = marked_ids(marks, "status") - rebuilt
+        if statuses:
+            frames.append((SITE_STATUS, {"sites": await live.site_statuses(session, conference_id, statuses)}))
+        return frames

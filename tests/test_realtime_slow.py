@@ -1,0 +1,87 @@
+"""A slow screen gets the newest counts rather than a backlog, is closed when it still cannot keep up, and
+never delays the others."""
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+
+from realtime.outbox import Outbox
+from realtime.protocol import CLOSE_TOO_SLOW, Frame
+from tests.factories import make_world
+from tests.test_realtime_support import Screen, ws_url  # noqa: F401
+
+
+def _counts(seq: int, site: int, present: int) -> Frame:
+    return Frame("attendance", seq, "t", {"sites": [{"conference_site_id": site, "present": present}],
+                                          "totals": {"present": present}})
+
+
+async def test_pending_attendance_absorbs_newer_counts_so_a_slow_screen_gets_the_latest() -> None:
+    box = Outbox(limit=3)
+    box.put(_counts(1, 7, 1))
+    box.put(Frame("site_status", 2, "t", {"sites": [{"conference_site_id": 7, "connection": "lost"}]}))
+    box.put(_counts(3, 8, 4))
+    box.put(_counts(4, 7, 2))
+    assert len(box) == 2 and not box.overflowed
+    status, counts = await box.get(), await box.get()
+    assert '"seq":2' in status and '"seq":4' in counts
+    assert '"conference_site_id":8,"present":4' in counts and '"conference_site_id":7,"present":2' in counts
+
+
+async def test_latest_value_wins_never_reorders_across_a_structural_frame() -> None:
+    box = Outbox(limit=10)
+    box.put(_counts(1, 7, 1))
+    box.put(Frame("sites", 2, "t", {"sites": [], "removed": [7], "totals": {}}))
+    box.put(_counts(3, 8, 1))
+    assert [(await box.get())[:30] for _ in range(3)] == [
+        '{"type":"attendance","seq":1,"', '{"type":"sites","seq":2,"at":"', '{"type":"attendance","seq":3,"']
+
+
+async def test_an_outbox_that_overflows_asks_to_close_its_screen() -> None:
+    closed = []
+    box = Outbox(limit=2, on_overflow=lambda: closed.append(True))
+    assert all(box.put(Frame("speakers", i, "t", {"speakers": {}})) for i in range(2))
+    assert box.put(Frame("speakers", 3, "t", {"speakers": {}})) is False
+    assert closed == [True] and await box.get() is None
+
+
+def _tiny_receive_buffer_socket(base: str) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = base.removeprefix("ws://").split(":")
+    sock.connect((host, int(port)))
+    return sock
+
+
+async def test_a_screen_that_stops_reading_is_closed_and_the_others_get_every_frame_in_time(
+        api: Any, ws_url: str) -> None:
+    w = await make_world(api)
+    realtime = api.app.state.realtime
+    realtime.queue_limit = 4
+    fast = await Screen.open(ws_url, w.conference, api.tokens["org"])
+    slow = await Screen.open(ws_url, w.conference, api.tokens["org"], max_queue=1,
+                             sock=_tiny_receive_buffer_socket(ws_url))
+    await fast.recv()
+    room = realtime.hub.rooms[w.conference]
+    assert len(room.subscribers) == 2
+    waiting = [{"id": i, "delegate_name": "Đại biểu " * 2000} for i in range(10)]  # ≈200 KB per frame
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    reading = asyncio.create_task(fast.until(lambda f: f["type"] == "speakers" and f["speakers"]["version"] == 40,
+                                                timeout=10))
+    for version in range(1, 41):
+        await realtime.bus.publish(w.conference, "speakers", {"speakers": {"version": version, "waiting": waiting}})
+        await asyncio.sleep(0.01)  # changes arrive one after the other, as the chair works the list
+    last = await reading
+    assert loop.time() - started < 5
+    assert [f["speakers"]["version"] for f in fast.frames if f["type"] == "speakers"] == list(range(1, 41))
+    assert last["seq"] == room.seq and len(room.subscribers) == 1
+    try:
+        while True:
+            await slow.ws.recv()
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None and closed.rcvd.code == CLOSE_TOO_SLOW
+    await fast.close()
