@@ -119,6 +119,7 @@ async def add_conference_site(uow: UnitOfWork, p: Principal, conference_id: int,
                            code="site_already_added", field="site_id")
         if fields.get("role") is SiteRole.host:
             await _check_host(s, conf.id, None)
+            conf.sequence += 1  # the conference's place (its host hall) changed
         await check_sites_free(s, [site.id], conf.starts_at, conf.ends_at, conf.id)
         await must_exist(s, Delegate, fields.get("chair_delegate_id"), "chair_delegate_id")
         await _check_operators(s, site.id, ops)
@@ -144,6 +145,8 @@ async def update_conference_site(uow: UnitOfWork, p: Principal, conference_id: i
         ensure_editable(conf)
         if fields.get("role") is SiteRole.host:
             await _check_host(s, conf.id, cs.id)
+        if fields.get("role", cs.role) is not cs.role:
+            conf.sequence += 1  # the host hall changed
         if "chair_delegate_id" in fields:
             await must_exist(s, Delegate, fields["chair_delegate_id"], "chair_delegate_id")
         if ops is not None:
@@ -167,6 +170,8 @@ async def remove_conference_site(uow: UnitOfWork, p: Principal, conference_id: i
         if (await s.execute(select(exists().where(Invitation.conference_site_id == cs.id)))).scalar():
             raise Conflict("delegates are invited at this site; move or cancel them first",
                            code="site_has_invitations")
+        if cs.role is SiteRole.host:
+            conf.sequence += 1  # the conference lost its host hall
         audit(s, p, "conference_site.removed", conference_id=conf.id, site_id=cs.site_id, subject=cs)
         await s.delete(cs)
         uow.emit(conf.id, "sites_changed", conference_site_id=cs_id)

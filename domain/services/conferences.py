@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import outbox
 from ..access import Principal, conference_filter, require_staff, visible_conference
 from ..errors import Conflict, InvalidInput
 from ..models import (ACTIVE_INVITATION, BridgeSite, Conference, ConferenceSite, ConferenceStatus,
@@ -162,11 +163,13 @@ async def update_conference(uow: UnitOfWork, p: Principal, conference_id: int,
         if managers is not None:
             await _check_managers(s, managers)
             await _set_managers(s, conf.id, managers)
-        if any(k in fields and fields[k] != getattr(conf, k)
-               for k in ("starts_at", "ends_at", "timezone", "title", "description")):
+        rescheduled = any(k in fields and fields[k] != getattr(conf, k) for k in ("starts_at", "ends_at", "timezone"))
+        if rescheduled or any(k in fields and fields[k] != getattr(conf, k) for k in ("title", "description")):
             conf.sequence += 1
         for k, v in fields.items():
             setattr(conf, k, v)
+        if rescheduled:
+            await outbox.conference_changed(s, conf, "time")
         conf.search = search_text(conf.title)
         audit(s, p, "conference.updated", conference_id=conf.id, subject=conf, fields=sorted(fields))
         uow.emit(conf.id, "conference", status=conf.status.value)
@@ -182,8 +185,11 @@ async def delete_conference(uow: UnitOfWork, p: Principal, conference_id: int) -
         if conf.status is not S.draft:
             raise Conflict("only a draft conference can be deleted; cancel it instead",
                            code="not_draft")
-        await uow.session.execute(Invitation.__table__.delete().where(Invitation.conference_id == conf.id))
-        await uow.session.delete(conf)
+        audit(uow.session, p, "conference.deleted", conference_id=conf.id, subject=conf, title=conf.title)
+        await uow.session.flush()  # the entry outlives the conference (its reference becomes NULL)
+        # Invitations first: they hold conference sites (RESTRICT); the rest cascades in the database.
+        await uow.session.execute(delete(Invitation).where(Invitation.conference_id == conf.id))
+        await uow.session.execute(delete(Conference).where(Conference.id == conf.id))
         await uow.commit()
 
 
@@ -205,6 +211,8 @@ async def transition(uow: UnitOfWork, p: Principal, conference_id: int, action: 
         conf.status = target
         if target in (S.scheduled, S.cancelled):
             conf.sequence += 1
+        if target is S.cancelled:
+            await outbox.conference_cancelled(s, conf)
         audit(s, p, f"conference.{action}", conference_id=conf.id, subject=conf,
               before=before.value, after=target.value)
         uow.emit(conf.id, "conference", status=target.value)

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import outbox
 from ..access import Principal, invitation_filter, require_roster_reader, require_staff, visible_conference
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import (ACTIVE_INVITATION, Conference, ConferenceSite, Delegate, Invitation,
@@ -108,10 +109,12 @@ async def update_invitation(uow: UnitOfWork, p: Principal, conference_id: int, i
             await check_delegates_free(s, [inv.delegate_id], conf.starts_at, conf.ends_at, conf.id, "status")
         if "conference_site_id" in fields:
             await _site_of(s, conf, fields["conference_site_id"])
+        was_active, old_site_id = inv.status in ACTIVE_INVITATION, inv.conference_site_id
         if new_status is IS.cancelled and inv.status is not IS.cancelled:
             inv.pass_version += 1  # revokes any pass issued so far
         for k, v in fields.items():
             setattr(inv, k, v)
+        await outbox.invitation_changed(s, conf, inv, was_active=was_active, old_site_id=old_site_id)
         audit(s, p, "invitation.updated", conference_id=conf.id, subject=inv, fields=sorted(fields))
         uow.emit(conf.id, "roster_changed", invitation_id=inv.id)
         await uow.commit()
@@ -138,6 +141,7 @@ async def substitute(uow: UnitOfWork, p: Principal, conference_id: int, inv_id: 
                          role=old.role, status=IS.invited, replaces_id=old.id)
         s.add(new)
         await s.flush()
+        await outbox.substituted(s, conf, old, new)
         audit(s, p, "invitation.substituted", conference_id=conf.id, subject=old,
               substitute_invitation_id=new.id, delegate_id=delegate_id)
         uow.emit(conf.id, "roster_changed", invitation_id=new.id, replaces_id=old.id)

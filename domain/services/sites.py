@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from .. import outbox
 from ..access import Principal, require_staff
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import BridgeSite, ConferenceSite, Unit
@@ -73,9 +74,12 @@ async def update_site(uow: UnitOfWork, p: Principal, site_id: int, fields: dict[
     async with uow:
         site = await _get(uow, site_id)
         await _validate(uow, fields, site.id)
+        moved = any(k in fields and fields[k] != getattr(site, k) for k in ("name", "address"))
         for k, v in fields.items():
             setattr(site, k, v)
         site.search = _search(site)
+        if moved:
+            await outbox.site_changed(uow.session, site)
         await uow.commit()
         return site
 

@@ -1,0 +1,132 @@
+"""Calendar feeds: one conference, one delegate (secret, revocable link), one bridge site, one organizer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .. import calendar
+from ..access import Principal, conference_filter, delegate_filter, require_staff, visible_conference
+from ..errors import Forbidden, NotFound
+from ..models import (Conference, ConferenceSite, ConferenceStatus, Delegate, Invitation, Role, User,
+                      conference_managers)
+from ..passes import InvalidToken, decode_feed
+from ..uow import UnitOfWork
+from . import agenda_view, notices
+from .agenda_view import MailContext, Place, agenda_text, lines_of
+from .common import audit
+
+PUBLISHED = Conference.status != ConferenceStatus.draft
+
+
+@dataclass(frozen=True)
+class Feed:
+    filename: str
+    body: bytes
+
+
+def _about(conf: Conference, items: list, host: Place | None) -> str:
+    parts = [conf.description.strip()] if conf.description.strip() else []
+    if host is not None:
+        parts.append(f"Điểm cầu chính: {host.label}")
+    parts.append("Chương trình:\n" + agenda_text(lines_of(conf, items)))
+    return "\n\n".join(parts)
+
+
+async def _entries(s: AsyncSession, confs: list[Conference], location: str | None = None,
+                   with_items: bool = False) -> list[calendar.Entry]:
+    """Conference events located at `location`, or at each conference's host site."""
+    ids = {c.id for c in confs}
+    items, hosts = await agenda_view.agenda_items(s, ids), await agenda_view.host_places(s, ids)
+    out = []
+    for conf in confs:
+        host = hosts.get(conf.id)
+        where = location if location is not None else (host.label if host else "")
+        out.append(calendar.conference_entry(conf, location=where, description=_about(conf, items[conf.id], host)))
+        if with_items:
+            out += calendar.agenda_entries(conf, items[conf.id], where)
+    return out
+
+
+async def conference_feed(uow: UnitOfWork, p: Principal, ctx: MailContext, conference_id: int, *,
+                          with_items: bool = False) -> Feed:
+    async with uow:
+        conf = await visible_conference(uow.session, p, conference_id)
+        entries = await _entries(uow.session, [conf], with_items=with_items)
+    return Feed(f"conference-{conf.id}.ics", calendar.build(
+        entries, uid=f"feed-conference-{conf.id}@bridgepoint", name=conf.title, organizer=ctx.organizer))
+
+
+async def site_feed(uow: UnitOfWork, p: Principal, ctx: MailContext, site_id: int) -> Feed:
+    """The site's conferences (at this site's address) and the conclusion notices it received."""
+    async with uow:
+        s = uow.session
+        site = await notices.check_site_reader(s, p, site_id)
+        confs = (await s.execute(select(Conference).join(ConferenceSite, ConferenceSite.conference_id == Conference.id)
+                                 .where(ConferenceSite.site_id == site.id, PUBLISHED, conference_filter(p))
+                                 .order_by(Conference.starts_at))).scalars().all()
+        here = ", ".join(x for x in (site.name, site.address) if x)
+        entries = await _entries(s, list(confs), here)
+        for n in await notices.for_site(s, site.id):
+            state = (f"Đã xác nhận nhận lúc {n.receipt.acknowledged_at:%H:%M %d/%m/%Y} (UTC)"
+                     if n.receipt.acknowledged_at else "Chưa xác nhận đã nhận.")
+            entries.append(calendar.notice_entry(n.notice, n.conference, f"{n.notice.body}\n\n{state}"))
+    return Feed(f"site-{site.code}.ics", calendar.build(
+        entries, uid=f"feed-site-{site.id}@bridgepoint", name=site.name, organizer=ctx.organizer))
+
+
+async def organizer_feed(uow: UnitOfWork, p: Principal, ctx: MailContext, user_id: int) -> Feed:
+    """The conferences a user runs (is a manager of): any organizer's for organizers, a chair's own."""
+    if not (p.is_staff or (p.role is Role.chair and p.user_id == user_id)):
+        raise Forbidden("only organizers, or the chair for their own calendar", code="forbidden_role")
+    async with uow:
+        s = uow.session
+        user = await s.get(User, user_id)
+        if user is None or user.role not in (Role.admin, Role.organizer, Role.chair):
+            raise NotFound(f"organizer {user_id} not found", code="organizer_not_found")
+        managed = select(conference_managers.c.conference_id).where(conference_managers.c.user_id == user.id)
+        confs = (await s.execute(select(Conference).where(Conference.id.in_(managed), conference_filter(p))
+                                 .order_by(Conference.starts_at))).scalars().all()
+        entries = await _entries(s, list(confs))
+    return Feed(f"organizer-{user.username}.ics", calendar.build(
+        entries, uid=f"feed-organizer-{user.id}@bridgepoint", name=user.display_name or user.username,
+        organizer=ctx.organizer))
+
+
+async def delegate_feed(uow: UnitOfWork, ctx: MailContext, token: str) -> Feed:
+    """Every conference a delegate is (or was) invited to; withdrawn seats stay as CANCELLED."""
+    try:
+        delegate_id, version = decode_feed(ctx.ring, token)
+    except InvalidToken:
+        raise NotFound("this calendar link is not valid", code="invalid_feed") from None
+    async with uow:
+        s = uow.session
+        delegate = await s.get(Delegate, delegate_id)
+        if delegate is None or delegate.feed_version != version:
+            raise NotFound("this calendar link was revoked", code="invalid_feed")
+        ids = (await s.execute(select(Invitation.id).join(Conference, Conference.id == Invitation.conference_id)
+                               .where(Invitation.delegate_id == delegate.id, PUBLISHED))).scalars().all()
+        agendas = await agenda_view.load(s, list(ids), ctx)
+    entries = [calendar.conference_entry(a.conference, location=a.place.label, description=a.description(),
+                                         url=a.links.page if a.links and a.active else "",
+                                         attendee=a.attendee(), cancelled=not a.active)
+               for a in sorted(agendas.values(), key=lambda a: a.conference.starts_at)]
+    return Feed(f"delegate-{delegate.id}.ics", calendar.build(
+        entries, uid=f"feed-delegate-{delegate.id}@bridgepoint", name=delegate.full_name, organizer=ctx.organizer))
+
+
+async def delegate_feed_url(uow: UnitOfWork, p: Principal, ctx: MailContext, delegate_id: int, *,
+                            revoke: bool = False) -> str:
+    """The secret subscription URL of a delegate's calendar; `revoke` invalidates every earlier one."""
+    async with uow:
+        delegate = (await uow.session.execute(select(Delegate).where(
+            Delegate.id == delegate_id, delegate_filter(p)))).scalar_one_or_none()
+        if delegate is None:
+            raise NotFound(f"delegate {delegate_id} not found", code="delegate_not_found")
+        require_staff(p)
+        if revoke:
+            delegate.feed_version += 1
+            audit(uow.session, p, "delegate.feed_revoked", subject=delegate)
+            await uow.commit()
+        return ctx.feed_url(delegate)
