@@ -26,6 +26,7 @@ from api.settings import Settings
 from domain.db import make_engine, make_sessionmaker
 from domain.passes import Keyring
 from realtime import routes as realtime_routes
+from realtime.service import Realtime
 
 CONTROLLERS = [AuthController, UnitController, SiteController, ConferenceController, ConferenceSiteController,
                DelegateController, InvitationController, AgendaController, UserController, AuditController]
@@ -55,8 +56,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.engine = make_engine(settings.database_url)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.keyring = Keyring.load_or_create(settings.keys_dir)
+        app.state.mail_worker = mail.start_worker(app.state)
+        app.state.realtime = Realtime.for_app(app.state)
+        app.state.publisher = app.state.realtime.publish
+        app.state.realtime.start()
 
     async def shutdown(app: Litestar) -> None:
+        await app.state.realtime.stop()
+        await app.state.mail_worker.stop()
         await app.state.engine.dispose()
 
     return Litestar(

@@ -15,14 +15,22 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", "var")))
     database_url: str = field(default_factory=lambda: _env("DATABASE_URL"))
     redis_url: str = field(default_factory=lambda: _env("REDIS_URL"))
+    redis_prefix: str = field(default_factory=lambda: _env("REDIS_PREFIX", "bp"))
     keys_dir: Path = field(default_factory=lambda: Path(_env("KEYS_DIR", "")))
     public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", "http://127.0.0.1:8000"))
     token_ttl_hours: int = field(default_factory=lambda: int(_env("TOKEN_TTL_HOURS", "12")))
+    checkin_opens_minutes: int = field(default_factory=lambda: int(_env("CHECKIN_OPENS_MINUTES", "120")))
     debug: bool = field(default_factory=lambda: _env("DEBUG", "") in ("1", "true", "yes"))
+    smtp_url: str = field(default_factory=lambda: _env("SMTP_URL"))  # unset: mail is written to mail_dir
+    mail_dir: Path = field(default_factory=lambda: Path(_env("MAIL_DIR", "")))
+    mail_from: str = field(default_factory=lambda: _env("MAIL_FROM", "Văn phòng hội nghị <bridgepoint@localhost>"))
+    mail_worker: bool = field(default_factory=lambda: _env("MAIL_WORKER", "1") in ("1", "true", "yes"))
 
     def __post_init__(self) -> None:
         if not str(self.keys_dir) or str(self.keys_dir) == ".":
             object.__setattr__(self, "keys_dir", self.data_dir / "keys")
+        if not str(self.mail_dir) or str(self.mail_dir) == ".":
+            object.__setattr__(self, "mail_dir", self.data_dir / "outbox")
         if not self.database_url:
             object.__setattr__(self, "database_url",
                                f"sqlite+aiosqlite:///{(self.data_dir / 'bridgepoint.db').as_posix()}")
