@@ -75,13 +75,28 @@ def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime, timezone
+
+    from domain import demo_live
     from domain.demo import load_demo
+    from domain.passes import Keyring
 
     _upgrade(settings)
-    info = asyncio.run(_with_uow(settings, lambda uow, sm: load_demo(sm)))
+    now = datetime.now(timezone.utc)
+
+    async def run(uow, sessionmaker):  # type: ignore[no-untyped-def]
+        info = await load_demo(sessionmaker, extra=[demo_live.live_spec(now)])
+        live_id, _ = info.extra[demo_live.TITLE]
+        activity = await demo_live.animate(sessionmaker, Keyring.load_or_create(settings.keys_dir), live_id, now)
+        return info, live_id, activity
+
+    info, live_id, activity = asyncio.run(_with_uow(settings, run))
     url = settings.public_url.rstrip("/")
     print("demo loaded" if info.created else "demo already present (nothing changed)")
-    print(f"  conference: {url}/api/conferences/{info.conference_id}")
+    print(f"  scheduled: {url}/api/conferences/{info.conference_id}  (year-end office-work conference)")
+    print(f"  live now:  {url}/api/conferences/{live_id}  ({activity.sites_ready} points ready, "
+          f"{activity.checked_in} delegates present, a speaker has the floor)")
+    print(f"  live view: {url.replace('http', 'ws', 1)}/ws/conferences/{live_id}?token=<token>")
     print(f"  API reference: {url}/schema")
     print("  logins (username / password / role):")
     for username, password, role in info.logins:

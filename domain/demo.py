@@ -6,7 +6,7 @@ conference title), so loading twice inserts nothing the second time.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, NamedTuple
 
@@ -231,6 +231,7 @@ class DemoInfo:
     conference_id: int
     logins: list[tuple[str, str, str]]
     created: bool
+    extra: dict[str, tuple[int, bool]] = field(default_factory=dict)  # title → (id, created now)
 
 
 @dataclass
@@ -450,17 +451,31 @@ async def ensure_users(s: AsyncSession, by_key: dict[str, int], site_ids: dict[s
     return ids
 
 
-async def create_conference(s: AsyncSession, people: list[Person], delegate_ids: dict[str, int],
-                            site_ids: dict[str, int], user_ids: dict[str, int]) -> int:
-    day = start_day(datetime.now(LOCAL).date())
-    starts_at = at(day, START)
+@dataclass(frozen=True)
+class ConferenceSpec:
+    title: str
+    description: str
+    kind: ConferenceKind
+    starts_at: datetime
+    ends_at: datetime
+    status: ConferenceStatus
+    agenda: list[tuple[AgendaKind, str, int, int, str | None, str]]
+
+
+def year_end_spec(now: datetime) -> ConferenceSpec:
+    day = start_day(now.astimezone(LOCAL).date())
+    return ConferenceSpec(TITLE, DESCRIPTION, ConferenceKind.hybrid, at(day, START), at(day, END),
+                          ConferenceStatus.scheduled, AGENDA)
+
+
+async def create_conference(s: AsyncSession, spec: ConferenceSpec, people: list[Person],
+                            delegate_ids: dict[str, int], site_ids: dict[str, int], user_ids: dict[str, int]) -> int:
     chairs = site_chairs(people)
     keyed = keyed_delegates(people, delegate_ids)
     conf_id = (await s.execute(insert(Conference).returning(Conference.id), [dict(
-        title=TITLE, description=DESCRIPTION, kind=ConferenceKind.hybrid, starts_at=starts_at,
-        ends_at=at(day, END), timezone=DEFAULT_TZ, chair_delegate_id=delegate_ids[chairs[HQ].email],
-        visibility=Visibility.internal, status=ConferenceStatus.scheduled,
-        search=search_text(TITLE))])).scalar_one()
+        title=spec.title, description=spec.description, kind=spec.kind, starts_at=spec.starts_at,
+        ends_at=spec.ends_at, timezone=DEFAULT_TZ, chair_delegate_id=delegate_ids[chairs[HQ].email],
+        visibility=Visibility.internal, status=spec.status, search=search_text(spec.title))])).scalar_one()
 
     invited = {code: sum(p.site == code for p in people) for code in site_ids}
     cs_ids = await _insert(s, ConferenceSite.site_id, [dict(
@@ -474,8 +489,8 @@ async def create_conference(s: AsyncSession, people: list[Person], delegate_ids:
         conference_id=conf_id, delegate_id=delegate_ids[p.email], conference_site_id=cs_of[p.site],
         role=p.role, status=p.status) for p in people])
 
-    items, t = [], starts_at
-    for position, (kind, title, minutes, speaking, presenter, notes) in enumerate(AGENDA, start=1):
+    items, t = [], spec.starts_at
+    for position, (kind, title, minutes, speaking, presenter, notes) in enumerate(spec.agenda, start=1):
         inv = inv_ids[keyed[presenter_key(presenter)]] if presenter else None
         items.append(dict(conference_id=conf_id, position=position, kind=kind, title=title,
                           presenter_invitation_id=inv, planned_start=t, duration_minutes=minutes,
@@ -489,16 +504,30 @@ async def create_conference(s: AsyncSession, people: list[Person], delegate_ids:
     return conf_id
 
 
-async def load_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoInfo:
-    """Load the demo units, bridge sites, delegates, users and conference; skip whatever exists."""
+async def ensure_conference(s: AsyncSession, spec: ConferenceSpec, people: list[Person],
+                            delegate_ids: dict[str, int], site_ids: dict[str, int],
+                            user_ids: dict[str, int]) -> tuple[int, bool]:
+    """The conference with this title (created the first time only), and whether it was created now."""
+    existing = (await s.execute(select(Conference.id).where(Conference.title == spec.title)
+                                .order_by(Conference.id).limit(1))).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    return await create_conference(s, spec, people, delegate_ids, site_ids, user_ids), True
+
+
+async def load_demo(sessionmaker: async_sessionmaker[AsyncSession],
+                    extra: list[ConferenceSpec] | None = None) -> DemoInfo:
+    """Load the demo units, bridge sites, delegates, users and conference (plus `extra` conferences);
+    skip whatever exists."""
     people = Roster().build()
+    now = datetime.now(timezone.utc)
     async with sessionmaker() as s, s.begin():
         unit_ids = await ensure_units(s)
         site_ids = await _ensure(s, BridgeSite.code, site_rows(unit_ids))
         delegate_ids = await _ensure(s, Delegate.email, delegate_rows(people, unit_ids))
         user_ids = await ensure_users(s, keyed_delegates(people, delegate_ids), site_ids)
-        existing = (await s.execute(select(Conference.id).where(Conference.title == TITLE)
-                                    .order_by(Conference.id).limit(1))).scalar_one_or_none()
-        conf_id = existing or await create_conference(s, people, delegate_ids, site_ids, user_ids)
+        conf_id, created = await ensure_conference(s, year_end_spec(now), people, delegate_ids, site_ids, user_ids)
+        extra_ids = {spec.title: await ensure_conference(s, spec, people, delegate_ids, site_ids, user_ids)
+                     for spec in extra or []}
     return DemoInfo(conference_id=conf_id, logins=[(x.username, x.password, x.role.value) for x in LOGINS],
-                    created=existing is None)
+                    created=created, extra=extra_ids)

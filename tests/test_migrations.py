@@ -41,26 +41,43 @@ async def test_migrations_match_the_models(empty_db: str):
     assert version
 
 
-async def test_demo_loads_once_and_is_idempotent(empty_db: str):
+async def test_demo_loads_once_and_is_idempotent(empty_db: str, tmp_path: Path):
+    from datetime import datetime, timezone
+
+    from domain import demo_live
+    from domain.attendance import attendance
     from domain.db import make_sessionmaker
     from domain.demo import load_demo
+    from domain.passes import Keyring
+    from domain.speakers import speakers_state
 
     await asyncio.to_thread(upgrade, empty_db)
     engine = make_engine(empty_db)
+    sessionmaker, ring, now = make_sessionmaker(engine), Keyring.load_or_create(tmp_path / "keys"), \
+        datetime.now(timezone.utc)
     try:
-        first = await load_demo(make_sessionmaker(engine))
-        second = await load_demo(make_sessionmaker(engine))
+        first = await load_demo(sessionmaker, extra=[demo_live.live_spec(now)])
+        live_id, created = first.extra[demo_live.TITLE]
+        activity = await demo_live.animate(sessionmaker, ring, live_id, now)
+        second = await load_demo(sessionmaker, extra=[demo_live.live_spec(now)])
+        again = await demo_live.animate(sessionmaker, ring, live_id, now)
         async with engine.connect() as conn:
             sites = (await conn.execute(text("SELECT count(*) FROM bridge_sites"))).scalar_one()
             remote = (await conn.execute(text(
-                "SELECT count(*) FROM conference_sites WHERE role = 'remote'"))).scalar_one()
+                f"SELECT count(*) FROM conference_sites WHERE role = 'remote' AND conference_id = {first.conference_id}"
+            ))).scalar_one()
             delegates = (await conn.execute(text("SELECT count(*) FROM delegates"))).scalar_one()
+        async with sessionmaker() as s:
+            present = (await attendance(s, live_id)).present
+            speakers = await speakers_state(s, live_id)
     finally:
         await engine.dispose()
-    assert first.created and not second.created
+    assert first.created and created and not second.created and not second.extra[demo_live.TITLE][1]
     assert first.conference_id == second.conference_id
     assert sites == 49 and remote == 48 and delegates >= 900
     assert {role for _, _, role in first.logins} == {"admin", "organizer", "chair", "operator", "viewer"}
+    assert activity.checked_in == again.checked_in == present > 400
+    assert speakers["current"] is not None and len(speakers["waiting"]) >= 3
 
 
 def test_cli_upgrades_loads_demo_and_prints_logins(tmp_path: Path):
