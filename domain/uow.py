@@ -39,6 +39,7 @@ class UnitOfWork:
         self.events = []
         if self._session is not None:
             await self._session.close()
+            self._session = None
 
     @property
     def session(self) -> AsyncSession:
