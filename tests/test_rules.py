@@ -197,3 +197,25 @@ async def test_deleting_a_draft_keeps_its_audit_trail_and_refuses_scheduled_ones
     await api.post(f"/api/conferences/{other['id']}/schedule", expect=200)
     r = await api.call("DELETE", f"/api/conferences/{other['id']}")
     assert r.status_code == 409 and r.json()["code"] == "not_draft"
+
+
+async def test_moving_an_agenda_item_bumps_the_calendar_sequence(api):
+    w = await make_world(api)
+    c = f"/api/conferences/{w.conference}"
+    item = await api.post(f"{c}/agenda", {"kind": "opening", "title": "Khai mạc", "duration_minutes": 10})
+    before = (await api.get(c))["sequence"]
+    await api.patch(f"{c}/agenda/{item['id']}", {"notes": "Ghi chú"})
+    assert (await api.get(c))["sequence"] == before
+    await api.patch(f"{c}/agenda/{item['id']}", {"duration_minutes": 20})
+    assert (await api.get(c))["sequence"] == before + 1
+
+
+async def test_cancelling_or_substituting_an_invitation_records_the_pass_revocation(api):
+    w = await make_world(api)
+    c = f"/api/conferences/{w.conference}/invitations"
+    await api.patch(f"{c}/{w.invitations['vinh']}", {"status": "cancelled"})
+    deputy = await api.post("/api/delegates", {"full_name": "Đinh Văn Đông"})
+    await api.post(f"{c}/{w.invitations['ngoc']}/substitute", {"delegate_id": deputy["id"]})
+    revoked = (await api.get("/api/audit", params={"action": "pass.revoked"}))["items"]
+    assert {(e["subject_id"], e["detail"]["reason"]) for e in revoked} == {
+        (w.invitations["vinh"], "cancelled"), (w.invitations["ngoc"], "substituted")}

@@ -14,6 +14,9 @@ from ..uow import UnitOfWork
 from .common import Page, audit, check_text, ensure_editable, paginate
 
 
+TIMING = ("planned_start", "duration_minutes", "title", "kind")
+
+
 async def list_items(uow: UnitOfWork, p: Principal, conference_id: int, *, limit: int = 200,
                      offset: int = 0) -> Page[AgendaItem]:
     async with uow:
@@ -69,6 +72,7 @@ async def create_item(uow: UnitOfWork, p: Principal, conference_id: int, fields:
                                   if last is not None and last.planned_start else conf.starts_at)
         s.add(item)
         await s.flush()
+        conf.sequence += 1  # calendars carry each item as an event of the conference
         uow.emit(conf.id, "agenda_changed", agenda_item_id=item.id)
         await uow.commit()
         return item
@@ -84,6 +88,8 @@ async def update_item(uow: UnitOfWork, p: Principal, conference_id: int, item_id
         ensure_editable(conf)
         if "presenter_invitation_id" in fields:
             await _check_presenter(uow.session, conf, fields["presenter_invitation_id"])
+        if any(k in fields and fields[k] != getattr(item, k) for k in TIMING):
+            conf.sequence += 1  # the item's calendar event moved
         for k, v in fields.items():
             setattr(item, k, v)
         uow.emit(conf.id, "agenda_changed", agenda_item_id=item.id)
@@ -97,6 +103,7 @@ async def delete_item(uow: UnitOfWork, p: Principal, conference_id: int, item_id
         require_staff(p)
         ensure_editable(conf)
         await uow.session.delete(item)
+        conf.sequence += 1
         uow.emit(conf.id, "agenda_changed", agenda_item_id=item_id)
         await uow.commit()
 

@@ -112,6 +112,8 @@ async def update_invitation(uow: UnitOfWork, p: Principal, conference_id: int, i
         was_active, old_site_id = inv.status in ACTIVE_INVITATION, inv.conference_site_id
         if new_status is IS.cancelled and inv.status is not IS.cancelled:
             inv.pass_version += 1  # revokes any pass issued so far
+            audit(s, p, "pass.revoked", conference_id=conf.id, subject=inv, reason="cancelled",
+                  pass_version=inv.pass_version)
         for k, v in fields.items():
             setattr(inv, k, v)
         await outbox.invitation_changed(s, conf, inv, was_active=was_active, old_site_id=old_site_id)
@@ -137,6 +139,8 @@ async def substitute(uow: UnitOfWork, p: Principal, conference_id: int, inv_id: 
         await check_delegates_free(s, [delegate_id], conf.starts_at, conf.ends_at, conf.id)
         old.status = IS.substituted
         old.pass_version += 1
+        audit(s, p, "pass.revoked", conference_id=conf.id, subject=old, reason="substituted",
+              pass_version=old.pass_version)
         new = Invitation(conference_id=conf.id, delegate_id=delegate_id, conference_site_id=old.conference_site_id,
                          role=old.role, status=IS.invited, replaces_id=old.id)
         s.add(new)
