@@ -156,7 +156,7 @@ async def test_the_floor_and_the_speaker_order_reach_every_screen(api: Any, ws_u
                    expect=None)
     shown = await screen.until(lambda f: f["type"] == "speakers" and len(f["speakers"]["waiting"]) == 1)
     assert shown["speakers"]["waiting"][0]["delegate_name"] == "Nguyễn Quang Ngọc"
-    await screen.until(lambda f: screen.state.agenda_item is not None)
+    await screen.settled(lambda state: state.agenda_item is not None)
     assert screen.state.agenda_item["id"] == item["id"]
     assert comparable(screen.state.body()) == await database_view(api, w.conference)
     await screen.close()

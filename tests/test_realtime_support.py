@@ -62,19 +62,25 @@ class Screen:
         query = f"?token={token}" + (f"&since={since}" if since is not None else "")
         return cls(await connect(f"{base}/ws/conferences/{conference_id}{query}", **kw))
 
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def recv(self, timeout: float = 15.0) -> dict[str, Any]:
         frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
         self.frames.append(frame)
         self.state.apply(frame)
         return frame
 
-    async def until(self, done: Callable[[dict[str, Any]], bool], timeout: float = 5.0) -> dict[str, Any]:
+    async def until(self, done: Callable[[dict[str, Any]], bool], timeout: float = 15.0) -> dict[str, Any]:
         """Receive until a frame satisfies `done`; that frame."""
         async with asyncio.timeout(timeout):
             while True:
                 frame = await self.recv(timeout)
                 if done(frame):
                     return frame
+
+    async def settled(self, holds: Callable[["LiveState"], bool], timeout: float = 15.0) -> None:
+        """Receive until the screen's reconstructed state satisfies `holds` (at once if it already does)."""
+        async with asyncio.timeout(timeout):
+            while not holds(self.state):
+                await self.recv(timeout)
 
     async def quiet(self, seconds: float = 0.3) -> list[dict[str, Any]]:
         """Every frame that arrives within `seconds`."""
