@@ -6,7 +6,8 @@ from typing import Any
 
 from api.controllers import checkin
 from tests.factories import World
-from tests.test_role_matrix import ROLES, Prep, _template_matches, _world_for_matrix, fixed, staff_fresh
+from tests.matrix import Walk, modules_of, routes_of
+from tests.test_role_matrix import ROLES, Prep, _world_for_matrix, fixed, staff_fresh
 
 WHO = [*ROLES, "delegate"]
 _n = itertools.count(1)
@@ -106,28 +107,10 @@ async def _world(api: Any) -> World:
 
 async def test_every_checkin_route_for_every_role(api):
     w = await _world(api)
-    failures: list[str] = []
-    untested = _routes(api.app)
+    walk = Walk(routes_of(api.app, modules_of(checkin.ROUTES)), html_errors=True)
     for method, name, prep, expected in MATRIX:
         for role in WHO:
             path, body = await prep(api, w, role)
-            untested = {(m, t) for m, t in untested if not (m == method and _template_matches(t, path))}
             r = await api.call(method, path, None if role == "anon" else role, json=body)
-            if r.status_code != expected[role]:
-                failures.append(f"{method} {name} ({path}) as {role}: {r.status_code} != {expected[role]} "
-                                f"{r.text[:100]}")
-            elif r.status_code >= 400 and r.headers["content-type"].startswith("application/problem+json"):
-                assert r.json()["code"], r.text
-    assert not failures, "\n" + "\n".join(failures)
-    assert not untested, f"routes missing from the check-in role matrix: {sorted(untested)}"
-
-
-def _routes(app: Any) -> set[tuple[str, str]]:
-    """Every (method, path) served by the handlers in api.controllers.checkin.ROUTES."""
-    mine = set(checkin.ROUTES)
-    out = set()
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            if handler.owner in mine or any(handler is h for h in mine):
-                out |= {(m, route.path) for m in getattr(handler, "http_methods", ()) if m not in ("OPTIONS", "HEAD")}
-    return out
+            walk.check(method, name, path, role, r, expected[role])
+    walk.assert_complete("check-in")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from litestar.handlers import HTTPRouteHandler
 from sqlalchemy import update
 
 from api.controllers import mail as mail_routes
@@ -18,6 +16,7 @@ from domain.models import Invitation
 from domain.models_mail import MailStatus, OutboxMessage
 from tests.factories import T0, World, iso, make_world
 from tests.mail_support import no_background_sender  # noqa: F401 - fixture
+from tests.matrix import Walk, modules_of, routes_of
 from tests.test_role_matrix import ROLES, STAFF
 
 pytestmark = pytest.mark.usefixtures("no_background_sender")
@@ -129,35 +128,12 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
 
 async def test_every_mail_route_for_every_role(api):
     m = await build(api)
-    failures: list[str] = []
-    untested = feature_routes(api.app)
+    walk = Walk(routes_of(api.app, modules_of(mail_routes.ROUTES)))
     for method, name, template, body, expected in MATRIX:
         path = template.format(m=m)
-        untested = {(verb, t) for verb, t in untested if not (verb == method and _matches(t, path))}
         for role in ROLES:
             if name == "retry message" and role in STAFF:
                 await failed_message(api, m)
             r = await api.call(method, path, None if role == "anon" else role, json=body)
-            if r.status_code != expected[role]:
-                failures.append(f"{method} {name} ({path}) as {role}: {r.status_code} != {expected[role]} "
-                                f"{r.text[:120]}")
-            elif r.status_code >= 400:
-                assert r.json()["code"], r.text
-    assert not failures, "\n" + "\n".join(failures)
-    assert not untested, f"routes missing from the mail role matrix: {sorted(untested)}"
-
-
-def feature_routes(app: Any) -> set[tuple[str, str]]:
-    """(method, path) of every route this feature adds (from api.controllers.mail.ROUTES)."""
-    ids = set()
-    for entry in mail_routes.ROUTES:
-        handlers = ([v for v in vars(entry).values() if isinstance(v, HTTPRouteHandler)]
-                    if isinstance(entry, type) else [entry])
-        ids |= {h.operation_id for h in handlers}
-    return {(verb, route.path) for route in app.routes for h in getattr(route, "route_handlers", [])
-            if h.operation_id in ids for verb in h.http_methods if verb not in ("OPTIONS", "HEAD")}
-
-
-def _matches(template: str, path: str) -> bool:
-    pattern = re.sub(r"\{[^}]+:(int|str)\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
-    return re.fullmatch(pattern, path.split("?")[0]) is not None
+            walk.check(method, name, path, role, r, expected[role])
+    walk.assert_complete("mail")

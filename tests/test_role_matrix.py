@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from tests.factories import T0, World, iso, make_world
+from tests.matrix import Walk, modules_of, routes_of
 
 ROLES = ["anon", "admin", "org", "chair", "op", "op_out", "viewer"]
 STAFF = {"admin", "org"}
@@ -208,38 +208,13 @@ async def _world_for_matrix(api: Any) -> World:
 
 
 async def test_every_endpoint_for_every_role(api):
+    from api.app import CONTROLLERS
     w = await _world_for_matrix(api)
-    failures: list[str] = []
-    untested = _api_routes(api.app) - {("POST", "/api/auth/login")}  # login: test_rules
+    routes = routes_of(api.app, modules_of(CONTROLLERS) | {"api.app"}) - {("GET", "/")}
+    walk = Walk(routes - {("POST", "/api/auth/login")})  # login: test_rules
     for method, name, prep, expected in MATRIX:
         for role in ROLES:
             path, body = await prep(api, w, role)
-            untested = {(m, t) for m, t in untested if not (m == method and _template_matches(t, path))}
-            r = await api.call(method, path, None if role == "anon" else role,
-                               json=body if body is not None else None)
-            if r.status_code != expected[role]:
-                failures.append(f"{method} {name} ({path}) as {role}: {r.status_code} != {expected[role]} {r.text[:100]}")
-            elif r.status_code >= 400:
-                assert r.json()["code"], r.text
-    assert not failures, "\n" + "\n".join(failures)
-    assert not untested, f"routes missing from the role matrix: {sorted(untested)}"
-
-
-def _api_routes(app: Any) -> set[tuple[str, str]]:
-    """The foundation's routes (features have role matrices of their own)."""
-    from api.app import CONTROLLERS
-    foundation = {c.__module__ for c in CONTROLLERS} | {"api.app"}
-    out = set()
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            if handler.fn.__module__ not in foundation:
-                continue
-            for m in getattr(handler, "http_methods", ()):
-                if m not in ("OPTIONS", "HEAD") and (route.path.startswith("/api") or route.path == "/health"):
-                    out.add((m, route.path))
-    return out
-
-
-def _template_matches(template: str, path: str) -> bool:
-    pattern = re.sub(r"\{[^}]+:int\}", r"\\d+", template)
-    return re.fullmatch(pattern, path.split("?")[0]) is not None
+            r = await api.call(method, path, None if role == "anon" else role, json=body)
+            walk.check(method, name, path, role, r, expected[role])
+    walk.assert_complete("foundation")

@@ -7,7 +7,7 @@ from typing import Any
 
 from api.controllers import speakers as speakers_routes
 from tests.speakers_world import Stage, make_stage
-from tests.test_role_matrix import _template_matches
+from tests.matrix import Walk, modules_of, routes_of
 
 ROLES = ["anon", "admin", "org", "chair", "chair_out", "op", "op_out", "viewer", "delegate"]
 MANAGERS = {"admin", "org", "chair"}
@@ -199,26 +199,12 @@ async def test_every_speakers_route_for_every_role(api):
     st = await make_stage(api)
     await api.user("admin", "admin")
     await api.user("chair_out", "chair")
-    failures: list[str] = []
-    untested = _speaker_routes(api.app)
+    routes = routes_of(api.app, modules_of(speakers_routes.ROUTES))
+    assert len(routes) >= 20, routes
+    walk = Walk(routes)
     for method, name, prep, expected in MATRIX:
         for role in ROLES:
             path, body = await prep(api, st, role)
-            untested = {(m, t) for m, t in untested if not (m == method and _template_matches(t, path))}
             r = await api.call(method, path, None if role == "anon" else role, json=body)
-            if r.status_code != expected[role]:
-                failures.append(f"{method} {name} ({path}) as {role}: {r.status_code} != {expected[role]} {r.text[:120]}")
-            elif r.status_code >= 400:
-                assert r.json()["code"], r.text
-    assert not failures, "\n" + "\n".join(failures)
-    assert not untested, f"speakers routes missing from the role matrix: {sorted(untested)}"
-
-
-def _speaker_routes(app: Any) -> set[tuple[str, str]]:
-    """Every (method, path) served by the speakers controllers (they all live under one path)."""
-    prefixes = tuple(controller.path for controller in speakers_routes.ROUTES)
-    routes = {(m, route.path) for route in app.routes if route.path.startswith(prefixes)
-              for handler in getattr(route, "route_handlers", [])
-              for m in getattr(handler, "http_methods", ()) if m not in ("OPTIONS", "HEAD")}
-    assert len(routes) >= 20, routes
-    return routes
+            walk.check(method, name, path, role, r, expected[role])
+    walk.assert_complete("speakers")
