@@ -32,10 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
-from domain.db import Base, make_engine, utcnow  # noqa: E402
+from domain.db import Base, make_engine, recreate_database, utcnow  # noqa: E402
 from domain.migrate import upgrade  # noqa: E402
 from domain.models import (ApiToken, BridgeSite, Conference, ConferenceSite, ConferenceStatus, Delegate,  # noqa: E402
                            Invitation, Role, SiteRole, User, user_sites)
@@ -53,14 +52,7 @@ def free_port() -> int:
 
 
 async def fresh_postgres(url: str) -> str:
-    name = f"bp_bench_checkin_{os.getpid()}"
-    admin = make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+    return await recreate_database(url, f"bp_bench_checkin_{os.getpid()}")
 
 
 async def load(url: str, keys: Path, sizes: list[int]) -> list[tuple[int, list[Scan]]]:

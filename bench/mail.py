@@ -25,11 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from domain.access import Principal  # noqa: E402
-from domain.db import Base, make_engine, make_sessionmaker, utcnow  # noqa: E402
+from domain.db import Base, make_engine, make_sessionmaker, recreate_database, utcnow  # noqa: E402
 from domain.mail_transport import SmtpTransport  # noqa: E402
 from domain.models import (AgendaItem, AgendaKind, BridgeSite, Conference, ConferenceSite,  # noqa: E402
                            ConferenceStatus, Delegate, Invitation, Role, SiteRole)
@@ -76,14 +75,7 @@ def smtp_server(port: int, accepted: Any, distinct: Any, size: Any, ready: Any) 
 
 
 async def fresh_postgres(url: str) -> str:
-    name = f"bp_bench_mail_{os.getpid()}"
-    admin = make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+    return await recreate_database(url, f"bp_bench_mail_{os.getpid()}")
 
 
 async def load(engine: Any, invitations: int) -> int:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -65,6 +66,19 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     kwargs.setdefault("pool_size", 20)  # idle connections kept: fewer means reconnecting under load
     kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+async def recreate_database(server_url: str, name: str) -> str:
+    """Drop and create database `name` on the PostgreSQL server of `server_url`; the URL of the new one.
+    For throwaway databases of tests and benchmarks."""
+    url = make_url(server_url)
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

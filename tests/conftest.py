@@ -12,13 +12,11 @@ from typing import Any
 import pytest
 import httpx
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 import domain.models  # noqa: F401
 from api.app import create_app
 from api.settings import Settings
-from domain.db import Base, make_engine, make_sessionmaker, utcnow
+from domain.db import Base, make_engine, recreate_database, utcnow
 from domain.models import ApiToken, BridgeSite, Role, User
 from domain.services.users import hash_password, token_digest
 
@@ -51,14 +49,7 @@ async def reset_schema(url: str) -> None:
 
 async def fresh_postgres_database(name: str) -> str:
     """A new, empty database on the test server (so concurrent test runs do not share one)."""
-    url = make_url(postgres_url())  # type: ignore[arg-type]
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return await recreate_database(postgres_url(), name)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -9,27 +9,16 @@ from websockets.exceptions import ConnectionClosed
 from realtime.protocol import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 from tests.factories import make_world
 from tests.test_realtime_support import Screen, close_code, ws_url  # noqa: F401
+from tests.test_role_matrix import ROLES, _world_for_matrix
 
-ROLES = ["anon", "admin", "org", "chair", "op", "op_out", "viewer"]
 SEES = None  # the first frame arrived: a snapshot
 LIVE_VIEW = {"anon": CLOSE_UNAUTHENTICATED, "op_out": CLOSE_NOT_FOUND} | {
     r: SEES for r in ("admin", "org", "chair", "op", "viewer")}
 OUTAGES = {"anon": 401, "op_out": 404} | {r: 200 for r in ("admin", "org", "chair", "op", "viewer")}
 
 
-async def _world(api: Any) -> Any:
-    w = await make_world(api)
-    await api.user("admin", "admin")
-    await api.user("chair", "chair")
-    await api.user("op", "operator", sites=[w.qk3])
-    await api.user("op_out", "operator", sites=[w.other_site])
-    await api.user("viewer", "viewer")
-    await api.patch(f"/api/conferences/{w.conference}", {"manager_ids": [await api.user_id("chair")]})
-    return w
-
-
 async def test_live_view_and_outages_for_every_role(api: Any, ws_url: str) -> None:
-    w = await _world(api)
+    w = await _world_for_matrix(api)
     failures = []
     for role in ROLES:
         token = None if role == "anon" else api.tokens[role]
@@ -66,7 +55,7 @@ async def test_bad_tokens_unknown_conferences_and_bad_since_are_refused_with_the
 
 
 async def test_a_screen_is_closed_when_its_caller_may_no_longer_see_the_conference(api: Any, ws_url: str) -> None:
-    w = await _world(api)
+    w = await _world_for_matrix(api)
     wall = await Screen.open(ws_url, w.conference, api.tokens["viewer"])
     await wall.recv()
     await api.patch(f"/api/conferences/{w.conference}", {"visibility": "restricted"})
