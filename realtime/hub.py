@@ -2,8 +2,9 @@
 
 A room keeps the conference's live state (built once from the database, then kept current by applying every
 frame) and the recent frames, so a connecting screen costs no database read: it gets the state as a snapshot,
-or the frames it missed. Frames reach the room in seq order from the bus and are handed to every subscriber's
-outbox without awaiting, so one slow screen never delays the others.
+or the frames it missed. Frames reach the room in seq order from the bus and are handed to every subscriber
+without awaiting: written at once to an idle socket, queued in the screen's outbox while its socket is backed
+up, so one slow screen never delays the others.
 """
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from domain.access import Principal
 
 from .bus import Bus
-from .outbox import Outbox
 from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, encode,
                        now_iso)
 from .state import LiveState
@@ -31,12 +31,16 @@ class ConferenceGone(Exception):
     """The conference does not exist (any more)."""
 
 
-class Subscriber:
-    """One screen: who it is, its outbox, and how to close its socket with a close code."""
-    __slots__ = ("principal", "outbox", "kick")
+class Subscriber(Protocol):
+    """One screen: who it is, how many frames may wait for its socket, and how to reach and close it."""
+    principal: Principal
+    queue_limit: int
 
-    def __init__(self, principal: Principal, outbox: Outbox, kick: Callable[[int, str], None]) -> None:
-        self.principal, self.outbox, self.kick = principal, outbox, kick
+    def deliver(self, item: Frame | str) -> bool:
+        """Write or queue a frame (or a ready text) without awaiting; False once the screen is being closed."""
+
+    def kick(self, code: int, reason: str) -> None:
+        """Close the screen's socket with a close code."""
 
 
 class Room:
@@ -77,7 +81,7 @@ class Room:
             return
         self._apply(frame)
         for sub in list(self.subscribers):
-            if not sub.outbox.put(frame):
+            if not sub.deliver(frame):
                 self.subscribers.discard(sub)
         if frame.type in (CONFERENCE, SITES) and self.on_access_change is not None:
             self.on_access_change(self)
@@ -100,15 +104,15 @@ class Room:
         """Queue what the screen missed (or a snapshot when that is no longer in the history, or more than its
         outbox holds) and subscribe it, with no await in between."""
         if since is None:
-            sub.outbox.put(self.snapshot(resync=False))
+            sub.deliver(self.snapshot(resync=False))
         elif since == self.seq:
             pass
-        elif self.history and self.history[0].seq <= since + 1 and 0 < self.seq - since <= sub.outbox.limit:
+        elif self.history and self.history[0].seq <= since + 1 and 0 < self.seq - since <= sub.queue_limit:
             for frame in self.history:
                 if frame.seq > since:
-                    sub.outbox.put(frame)
+                    sub.deliver(frame)
         else:
-            sub.outbox.put(self.snapshot(resync=True))
+            sub.deliver(self.snapshot(resync=True))
         self.subscribers.add(sub)
 
 

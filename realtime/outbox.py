@@ -1,7 +1,6 @@
 """A subscriber's bounded queue of frames not yet written to its socket."""
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Callable
 
@@ -13,14 +12,13 @@ class Outbox:
     pending one absorbs the newer one (moved to the back, so seq order holds), so a slow screen gets the newest
     counts rather than a backlog. Anything else that does not fit overflows the box and the screen is dropped."""
 
-    __slots__ = ("limit", "overflowed", "on_overflow", "_items", "_waiter")
+    __slots__ = ("limit", "overflowed", "on_overflow", "_items")
 
     def __init__(self, limit: int, on_overflow: Callable[[], None] | None = None) -> None:
         self.limit = limit
         self.overflowed = False
         self.on_overflow = on_overflow
         self._items: deque[Frame | str] = deque()
-        self._waiter: asyncio.Future[None] | None = None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -36,7 +34,6 @@ class Outbox:
             self._items.clear()
             if self.on_overflow is not None:
                 self.on_overflow()
-        self._wake()
         return not self.overflowed
 
     def _absorb(self, frame: Frame) -> bool:
@@ -51,19 +48,9 @@ class Outbox:
                 return True
         return False
 
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def get(self) -> str | None:
-        """The next text to send; None once the box has overflowed."""
-        while not self._items and not self.overflowed:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        if self.overflowed:
+    def pop(self) -> str | None:
+        """The next text to send; None when the box is empty or has overflowed."""
+        if self.overflowed or not self._items:
             return None
         item = self._items.popleft()
         return item.text if isinstance(item, Frame) else item

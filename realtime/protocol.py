@@ -18,6 +18,7 @@ ERROR = "error"
 # Frames that only ever carry the newest value per bridge point: a pending one may absorb a newer one.
 LATEST_VALUE_WINS = frozenset({ATTENDANCE, SITE_STATUS})
 
+CLOSE_INTERNAL_ERROR = 1011     # a bug on the server (logged): reconnect with since
 CLOSE_SERVICE_RESTART = 1012     # the server restarts, or this worker lost track of the frames: resume with since
 CLOSE_BAD_REQUEST = 4400         # malformed query (since not an integer)
 CLOSE_UNAUTHENTICATED = 4401     # no token, or unknown / expired / revoked

@@ -19,33 +19,33 @@ def _counts(seq: int, site: int, present: int) -> Frame:
                                           "totals": {"present": present}})
 
 
-async def test_pending_attendance_absorbs_newer_counts_so_a_slow_screen_gets_the_latest() -> None:
+def test_pending_attendance_absorbs_newer_counts_so_a_slow_screen_gets_the_latest() -> None:
     box = Outbox(limit=3)
     box.put(_counts(1, 7, 1))
     box.put(Frame("site_status", 2, "t", {"sites": [{"conference_site_id": 7, "connection": "lost"}]}))
     box.put(_counts(3, 8, 4))
     box.put(_counts(4, 7, 2))
     assert len(box) == 2 and not box.overflowed
-    status, counts = await box.get(), await box.get()
+    status, counts = box.pop(), box.pop()
     assert '"seq":2' in status and '"seq":4' in counts
     assert '"conference_site_id":8,"present":4' in counts and '"conference_site_id":7,"present":2' in counts
 
 
-async def test_latest_value_wins_never_reorders_across_a_structural_frame() -> None:
+def test_latest_value_wins_never_reorders_across_a_structural_frame() -> None:
     box = Outbox(limit=10)
     box.put(_counts(1, 7, 1))
     box.put(Frame("sites", 2, "t", {"sites": [], "removed": [7], "totals": {}}))
     box.put(_counts(3, 8, 1))
-    assert [(await box.get())[:30] for _ in range(3)] == [
+    assert [(box.pop() or "")[:30] for _ in range(3)] == [
         '{"type":"attendance","seq":1,"', '{"type":"sites","seq":2,"at":"', '{"type":"attendance","seq":3,"']
 
 
-async def test_an_outbox_that_overflows_asks_to_close_its_screen() -> None:
+def test_an_outbox_that_overflows_asks_to_close_its_screen() -> None:
     closed = []
     box = Outbox(limit=2, on_overflow=lambda: closed.append(True))
     assert all(box.put(Frame("speakers", i, "t", {"speakers": {}})) for i in range(2))
     assert box.put(Frame("speakers", 3, "t", {"speakers": {}})) is False
-    assert closed == [True] and await box.get() is None
+    assert closed == [True] and box.pop() is None
 
 
 def _tiny_receive_buffer_socket(base: str) -> socket.socket:
@@ -85,3 +85,27 @@ async def test_a_screen_that_stops_reading_is_closed_and_the_others_get_every_fr
     except ConnectionClosed as closed:
         assert closed.rcvd is not None and closed.rcvd.code == CLOSE_TOO_SLOW
     await fast.close()
+
+
+async def test_a_screen_whose_socket_backs_up_gets_every_frame_in_order_once_it_reads_again(
+        api: Any, ws_url: str) -> None:
+    w = await make_world(api)
+    realtime = api.app.state.realtime
+    realtime.queue_limit = 64
+    fast = await Screen.open(ws_url, w.conference, api.tokens["org"])
+    slow = await Screen.open(ws_url, w.conference, api.tokens["org"], max_queue=1, max_size=None,
+                             sock=_tiny_receive_buffer_socket(ws_url))
+    await fast.recv()
+    room = realtime.hub.rooms[w.conference]
+    waiting = [{"id": i, "delegate_name": "Đại biểu " * 2000} for i in range(10)]  # ≈200 KB per frame
+    for version in range(1, 21):
+        await realtime.bus.publish(w.conference, "speakers", {"speakers": {"version": version, "waiting": waiting}})
+        await asyncio.sleep(0.01)
+    await fast.until(lambda f: f["type"] == "speakers" and f["speakers"]["version"] == 20, timeout=10)
+    backed_up = [s for s in room.subscribers if s._writer is not None]
+    assert len(backed_up) == 1 and len(backed_up[0].outbox) > 0  # frames wait for the slow socket, in its outbox
+    await slow.until(lambda f: f["type"] == "speakers" and f["speakers"]["version"] == 20, timeout=20)
+    assert [f["speakers"]["version"] for f in slow.frames if f["type"] == "speakers"] == list(range(1, 21))
+    assert len(room.subscribers) == 2 and all(s._writer is None for s in room.subscribers)
+    await fast.close()
+    await slow.close()
