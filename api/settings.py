@@ -24,6 +24,7 @@ class Settings:
     smtp_url: str = field(default_factory=lambda: _env("SMTP_URL"))  # unset: mail is written to mail_dir
     mail_dir: Path = field(default_factory=lambda: Path(_env("MAIL_DIR", "")))
     mail_from: str = field(default_factory=lambda: _env("MAIL_FROM", "Văn phòng hội nghị <bridgepoint@localhost>"))
+    live_recheck_seconds: float = field(default_factory=lambda: float(_env("LIVE_RECHECK_SECONDS", "30")))
     mail_worker: bool = field(default_factory=lambda: _env("MAIL_WORKER", "1") in ("1", "true", "yes"))
 
     def __post_init__(self) -> None:

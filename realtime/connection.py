@@ -31,11 +31,12 @@ _GONE = (WebSocketDisconnect, OSError)  # the screen went away (uvicorn's Client
 
 
 class LiveConnection:
-    """A subscriber of a room: `principal`, `queue_limit`, `deliver()` and `kick()` are what the hub uses."""
+    """A subscriber of a room: `principal`, `token`, `queue_limit`, `deliver()` and `kick()` are what the hub
+    uses."""
 
-    def __init__(self, socket: WebSocket, realtime: Realtime, principal: Principal, conference_id: int,
-                 heartbeat_sites: dict[str, int]) -> None:
-        self.socket, self.realtime, self.principal = socket, realtime, principal
+    def __init__(self, socket: WebSocket, realtime: Realtime, principal: Principal, token: str,
+                 conference_id: int, heartbeat_sites: dict[str, int]) -> None:
+        self.socket, self.realtime, self.principal, self.token = socket, realtime, principal, token
         self.conference_id, self.heartbeat_sites = conference_id, heartbeat_sites
         self.queue_limit = realtime.queue_limit
         self.outbox = Outbox(self.queue_limit, on_overflow=lambda: self.kick(CLOSE_TOO_SLOW, "too slow"))

@@ -34,6 +34,7 @@ class ConferenceGone(Exception):
 class Subscriber(Protocol):
     """One screen: who it is, how many frames may wait for its socket, and how to reach and close it."""
     principal: Principal
+    token: str  # what it authenticated with, checked again now and then
     queue_limit: int
 
     def deliver(self, item: Frame | str) -> bool:

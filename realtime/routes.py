@@ -63,7 +63,7 @@ async def live_view(socket: WebSocket, conference_id: int) -> None:
     except (NotFound, ConferenceGone):
         await socket.close(CLOSE_NOT_FOUND, f"conference {conference_id} not found")
         return
-    await LiveConnection(socket, realtime, principal, conference_id, sites).serve(room, since)
+    await LiveConnection(socket, realtime, principal, token, conference_id, sites).serve(room, since)
 
 
 class OutageOut(Struct):

@@ -12,22 +12,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain import live, presence
 from domain.access import Principal, visible_conference
+from domain.credentials import current_principals
 from domain.db import make_sessionmaker, utcnow
 from domain.errors import NotFound
+from domain.passes import Keyring
 from domain.uow import DomainEvent, UnitOfWork
 
 from .bus import CONNECTED, Bus, MemoryBus
 from .events import direct_frame, marks_for
 from .hub import Hub
+from .protocol import CLOSE_SERVICE_RESTART, CLOSE_UNAUTHENTICATED
 from .ticker import Ticker
 
 log = logging.getLogger("bridgepoint.realtime")
 
 
 class Realtime:
-    def __init__(self, bus: Bus, engine: AsyncEngine, *, clock: Callable[[], datetime] = utcnow,
-                 tick_seconds: float = 0.25, queue_limit: int = 64, history_size: int = 1000) -> None:
-        self.bus, self.queue_limit = bus, queue_limit
+    def __init__(self, bus: Bus, engine: AsyncEngine, keyring: Keyring, *, clock: Callable[[], datetime] = utcnow,
+                 tick_seconds: float = 0.25, queue_limit: int = 64, history_size: int = 1000,
+                 recheck_seconds: float = 30.0, forget_token: Callable[[str], None] = lambda token: None) -> None:
+        self.bus, self.keyring, self.queue_limit = bus, keyring, queue_limit
+        self.recheck_seconds, self.forget_token = recheck_seconds, forget_token
         self.sessionmaker = make_sessionmaker(engine)
         # Reads hold no transaction across statements: nothing here needs one, and a long-lived read lock
         # must never stand in the way of a schema change or a TRUNCATE.
@@ -38,7 +43,7 @@ class Realtime:
         self.hub = Hub(bus, self._snapshot, self._may_view, history_size=history_size, extras=heartbeat)
         self.ticker = Ticker(bus, self.sessionmaker, self.reader, self.publish, lambda: self.clock(),
                              interval=tick_seconds)
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
     def for_app(cls, state: State) -> "Realtime":
@@ -50,17 +55,18 @@ class Realtime:
             bus: Bus = RedisBus(settings.redis_url, settings.redis_prefix)
         else:
             bus = MemoryBus()
-        return cls(bus, state.engine, clock=lambda: state.get("clock", utcnow)())
+        return cls(bus, state.engine, state.keyring, clock=lambda: state.get("clock", utcnow)(),
+                   recheck_seconds=settings.live_recheck_seconds, forget_token=state.principal_cache.drop)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.ticker.run())
+        self._tasks = [asyncio.create_task(self.ticker.run()), asyncio.create_task(self._recheck_credentials())]
 
     async def pause(self) -> None:
-        """Stop the periodic tick (tests then tick by hand)."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        """Stop the periodic tick and credential checks (tests then run them by hand)."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def stop(self) -> None:
         await self.pause()
@@ -98,6 +104,37 @@ class Realtime:
         except Exception:
             await self.bus.forget(member)  # so the next heartbeat tries again
             raise
+
+    async def _recheck_credentials(self) -> None:
+        while True:
+            await asyncio.sleep(self.recheck_seconds)
+            try:
+                await self.recheck_credentials()
+            except Exception:
+                log.exception("checking the tokens of the live-view screens")
+
+    async def recheck_credentials(self) -> int:
+        """Close the screens of this worker whose token no longer lets them in (logged out, expired, revoked, user
+        deactivated, personal link replaced: 4401) or now stands for someone else (role or sites changed: 1012,
+        so the screen reconnects under its new rights). How many were closed."""
+        screens = [(room, sub) for room in list(self.hub.rooms.values()) for sub in list(room.subscribers)]
+        if not screens:
+            return 0
+        async with self.reader() as session:
+            now = await current_principals(session, self.keyring, {sub.token for _, sub in screens})
+        closed = 0
+        for room, sub in screens:
+            principal = now.get(sub.token)
+            if principal == sub.principal:
+                continue
+            room.subscribers.discard(sub)
+            self.forget_token(sub.token)  # so a reconnect resolves it afresh
+            if principal is None:
+                sub.kick(CLOSE_UNAUTHENTICATED, "the token expired or was revoked")
+            else:
+                sub.kick(CLOSE_SERVICE_RESTART, "your access changed; reconnect")
+            closed += 1
+        return closed
 
     async def _snapshot(self, conference_id: int) -> dict[str, Any] | None:
         async with self.reader() as session:
