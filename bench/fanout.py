@@ -10,7 +10,7 @@ and every client notes when each change arrives. Latency is measured two ways:
 
 Loopback only. Prints one JSON line per run on stderr and the summary as the last line on stdout.
 
-    python bench/fanout.py [--sizes 1000,5000,10000] [--changes 10] [--procs 4] [--deflate]
+    python bench/fanout.py [--sizes 1000,5000,10000] [--changes 20] [--procs 4] [--deflate]
 """
 from __future__ import annotations
 
@@ -310,7 +310,7 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--sizes", default="1000,5000,10000")
         parser.add_argument("--procs", type=int, default=4, help="client processes")
-        parser.add_argument("--changes", type=int, default=10, help="state changes per run")
+        parser.add_argument("--changes", type=int, default=20, help="state changes per run")
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between changes")
         parser.add_argument("--deflate", action="store_true", help="let uvicorn negotiate per-message deflate")
         parser.add_argument("--ws", default="auto", help="uvicorn's websocket implementation (as `bridgepoint "
