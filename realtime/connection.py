@@ -19,7 +19,7 @@ from litestar.exceptions import WebSocketDisconnect
 from domain.access import Principal
 from domain.errors import DomainError
 
-from .eager import run_eagerly
+from .eager import Rest, run_eagerly
 from .hub import Room
 from .outbox import Outbox
 from .protocol import CLOSE_INTERNAL_ERROR, CLOSE_TOO_SLOW, Frame, decode_client, error
@@ -60,29 +60,30 @@ class LiveConnection:
     def _write_now(self, text: str) -> None:
         try:
             rest = run_eagerly(self._send(text))
-        except _GONE:
-            self.kick(0, "")
-        except Exception:
-            log.exception("writing to a live-view socket")
-            self.kick(CLOSE_INTERNAL_ERROR, "internal error")
+        except Exception as e:
+            self._write_failed(e)
         else:
             if rest is not None:  # the transport is full: finish this frame and what follows in a task
                 self._writer = asyncio.get_running_loop().create_task(self._drain(rest))
 
-    async def _drain(self, first: Coroutine[Any, Any, None]) -> None:
+    async def _drain(self, first: Rest[None]) -> None:
         try:
             await first
             while (text := self.outbox.pop()) is not None:
                 await self._send(text)
         except asyncio.CancelledError:
             pass  # kicked: the ASGI task closes the socket
-        except _GONE:
-            self.kick(0, "")
-        except Exception:
-            log.exception("writing to a live-view socket")
-            self.kick(CLOSE_INTERNAL_ERROR, "internal error")
+        except Exception as e:
+            self._write_failed(e)
         finally:
             self._writer = None
+
+    def _write_failed(self, e: Exception) -> None:
+        if isinstance(e, _GONE):
+            self.kick(0, "")  # the screen went away
+        else:
+            log.error("writing to a live-view socket", exc_info=e)
+            self.kick(CLOSE_INTERNAL_ERROR, "internal error")
 
     def kick(self, code: int, reason: str) -> None:
         """Stop writing (even in the middle of a blocked send) and close with `code` (0: it is gone already)."""

@@ -7,29 +7,39 @@ do the same; this service runs on 3.11).
 """
 from __future__ import annotations
 
-import types
-from collections.abc import Coroutine, Generator
+from collections.abc import Awaitable, Coroutine, Generator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
-def run_eagerly(coro: Coroutine[Any, Any, T]) -> Coroutine[Any, Any, T] | None:
+def run_eagerly(coro: Coroutine[Any, Any, T]) -> Rest[T] | None:
     """Step `coro` until it first has to wait. None if it finished without waiting (its result is dropped);
-    otherwise a coroutine that finishes it, to be awaited or wrapped in a task. What `coro` raises before its
-    first wait is raised here."""
+    otherwise the rest of it, to be awaited (or passed to `asyncio.ensure_future`). What `coro` raises before
+    its first wait is raised here."""
     try:
         blocked_on = coro.send(None)
     except StopIteration:
         return None
-    return _finish(coro, blocked_on)
+    return Rest(coro, blocked_on)
 
 
-async def _finish(coro: Coroutine[Any, Any, T], blocked_on: Any) -> T:
-    return await _resume(coro, blocked_on)
+class Rest(Awaitable[T]):
+    """The rest of a started coroutine. Not a coroutine itself, so dropping it unawaited (a task cancelled
+    before it ran) warns of nothing; the coroutine it holds is closed then, like any abandoned one."""
+
+    __slots__ = ("_coro", "_blocked_on")
+
+    def __init__(self, coro: Coroutine[Any, Any, T], blocked_on: Any) -> None:
+        self._coro, self._blocked_on = coro, blocked_on
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        return _resume(self._coro, self._blocked_on)
+
+    def close(self) -> None:
+        self._coro.close()
 
 
-@types.coroutine
 def _resume(coro: Coroutine[Any, Any, T], blocked_on: Any) -> Generator[Any, Any, T]:
     """Hand the future `coro` waits on to the task driving us, and go on with `coro` as that task would."""
     while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ async def test_a_coroutine_that_waits_is_finished_by_a_task_with_its_result() ->
 
     rest = run_eagerly(write())
     assert rest is not None and steps == ["before"]
-    task = asyncio.create_task(rest)
+    task = asyncio.ensure_future(rest)
     await asyncio.sleep(0)
     assert not task.done()
     gate.set_result("woken")
@@ -57,7 +58,7 @@ async def test_cancelling_the_task_cancels_the_coroutine_where_it_waits() -> Non
 
     rest = run_eagerly(write())
     assert rest is not None
-    task = asyncio.create_task(rest)
+    task = asyncio.ensure_future(rest)
     await asyncio.sleep(0)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -80,7 +81,7 @@ async def test_errors_reach_the_caller_before_the_first_wait_and_the_task_after_
 
     rest = run_eagerly(broken_later())
     assert rest is not None
-    task = asyncio.create_task(rest)
+    task = asyncio.ensure_future(rest)
     gate.set_result(None)
     with pytest.raises(ConnectionResetError, match="gone later"):
         await task
@@ -98,7 +99,7 @@ async def test_an_exception_thrown_in_is_handled_by_the_coroutine() -> None:
 
     rest = run_eagerly(write())
     assert rest is not None
-    task = asyncio.create_task(rest)
+    task = asyncio.ensure_future(rest)
     await asyncio.sleep(0)
     task.cancel()
     assert await task == "recovered"
@@ -117,6 +118,19 @@ async def test_dropping_the_rest_closes_the_coroutine() -> None:
     rest = run_eagerly(write())
     assert rest is not None
     rest.close()  # the rest is never run: the started coroutine must not be left hanging
-    del rest
-    gc.collect()
     assert seen == ["closed"]
+
+
+async def test_a_rest_dropped_unawaited_warns_of_nothing(recwarn: Any) -> None:
+    gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def write() -> None:
+        await gate
+
+    rest = run_eagerly(write())
+    task = asyncio.ensure_future(rest)  # type: ignore[arg-type]
+    task.cancel()  # before the task ever ran (a screen kicked at once): the rest is never awaited
+    await asyncio.gather(task, return_exceptions=True)
+    del rest, task
+    gc.collect()
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]

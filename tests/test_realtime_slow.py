@@ -56,28 +56,46 @@ def _tiny_receive_buffer_socket(base: str) -> socket.socket:
     return sock
 
 
-async def test_a_screen_that_stops_reading_is_closed_and_the_others_get_every_frame_in_time(
-        api: Any, ws_url: str) -> None:
+LONG_LIST = [{"id": i, "delegate_name": "Đại biểu " * 2000} for i in range(10)]  # ≈200 KB per speakers frame
+
+
+async def _fast_and_slow_screens(api: Any, ws_url: str, queue_limit: int) -> tuple[Any, Screen, Screen, Any]:
+    """A screen that reads, one whose socket has a tiny receive buffer and that reads only when told, and the room."""
     w = await make_world(api)
-    realtime = api.app.state.realtime
-    realtime.queue_limit = 4
+    api.app.state.realtime.queue_limit = queue_limit
     fast = await Screen.open(ws_url, w.conference, api.tokens["org"])
-    slow = await Screen.open(ws_url, w.conference, api.tokens["org"], max_queue=1,
+    slow = await Screen.open(ws_url, w.conference, api.tokens["org"], max_queue=1, max_size=None,
                              sock=_tiny_receive_buffer_socket(ws_url))
     await fast.recv()
-    room = realtime.hub.rooms[w.conference]
+    room = api.app.state.realtime.hub.rooms[w.conference]
     assert len(room.subscribers) == 2
-    waiting = [{"id": i, "delegate_name": "Đại biểu " * 2000} for i in range(10)]  # ≈200 KB per frame
+    return w, fast, slow, room
+
+
+async def _publish_speaker_lists(realtime: Any, conference: int, versions: int) -> None:
+    for version in range(1, versions + 1):
+        await realtime.bus.publish(conference, "speakers", {"speakers": {"version": version, "waiting": LONG_LIST}})
+        await asyncio.sleep(0.01)  # changes arrive one after the other, as the chair works the list
+
+
+def _version(n: int) -> Any:
+    return lambda f: f["type"] == "speakers" and f["speakers"]["version"] == n
+
+
+def _versions(screen: Screen) -> list[int]:
+    return [f["speakers"]["version"] for f in screen.frames if f["type"] == "speakers"]
+
+
+async def test_a_screen_that_stops_reading_is_closed_and_the_others_get_every_frame_in_time(
+        api: Any, ws_url: str) -> None:
+    w, fast, slow, room = await _fast_and_slow_screens(api, ws_url, queue_limit=4)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    reading = asyncio.create_task(fast.until(lambda f: f["type"] == "speakers" and f["speakers"]["version"] == 40,
-                                                timeout=10))
-    for version in range(1, 41):
-        await realtime.bus.publish(w.conference, "speakers", {"speakers": {"version": version, "waiting": waiting}})
-        await asyncio.sleep(0.01)  # changes arrive one after the other, as the chair works the list
+    reading = asyncio.create_task(fast.until(_version(40), timeout=10))
+    await _publish_speaker_lists(api.app.state.realtime, w.conference, 40)
     last = await reading
     assert loop.time() - started < 5
-    assert [f["speakers"]["version"] for f in fast.frames if f["type"] == "speakers"] == list(range(1, 41))
+    assert _versions(fast) == list(range(1, 41))
     assert last["seq"] == room.seq and len(room.subscribers) == 1
     try:
         while True:
@@ -89,23 +107,13 @@ async def test_a_screen_that_stops_reading_is_closed_and_the_others_get_every_fr
 
 async def test_a_screen_whose_socket_backs_up_gets_every_frame_in_order_once_it_reads_again(
         api: Any, ws_url: str) -> None:
-    w = await make_world(api)
-    realtime = api.app.state.realtime
-    realtime.queue_limit = 64
-    fast = await Screen.open(ws_url, w.conference, api.tokens["org"])
-    slow = await Screen.open(ws_url, w.conference, api.tokens["org"], max_queue=1, max_size=None,
-                             sock=_tiny_receive_buffer_socket(ws_url))
-    await fast.recv()
-    room = realtime.hub.rooms[w.conference]
-    waiting = [{"id": i, "delegate_name": "Đại biểu " * 2000} for i in range(10)]  # ≈200 KB per frame
-    for version in range(1, 21):
-        await realtime.bus.publish(w.conference, "speakers", {"speakers": {"version": version, "waiting": waiting}})
-        await asyncio.sleep(0.01)
-    await fast.until(lambda f: f["type"] == "speakers" and f["speakers"]["version"] == 20, timeout=10)
+    w, fast, slow, room = await _fast_and_slow_screens(api, ws_url, queue_limit=64)
+    await _publish_speaker_lists(api.app.state.realtime, w.conference, 20)
+    await fast.until(_version(20), timeout=10)
     backed_up = [s for s in room.subscribers if s._writer is not None]
     assert len(backed_up) == 1 and len(backed_up[0].outbox) > 0  # frames wait for the slow socket, in its outbox
-    await slow.until(lambda f: f["type"] == "speakers" and f["speakers"]["version"] == 20, timeout=20)
-    assert [f["speakers"]["version"] for f in slow.frames if f["type"] == "speakers"] == list(range(1, 21))
+    await slow.until(_version(20), timeout=20)
+    assert _versions(slow) == list(range(1, 21))
     assert len(room.subscribers) == 2 and all(s._writer is None for s in room.subscribers)
     await fast.close()
     await slow.close()
