@@ -9,6 +9,7 @@ from msgspec import Meta, Struct
 from api.schemas import Input, Name, Text, local
 from domain.models_mail import OutboxMessage
 from domain.services.agenda_view import Line, PersonalAgenda, Place
+from domain.services.feeds import StaffFeed
 from domain.services.mailings import InviteReport
 from domain.services.notices import MAX_ATTACHMENT, NoticeView, ReceiptView, SiteNotice
 
@@ -143,6 +144,23 @@ class FeedUrlOut(Struct):
 
 def feed_url_out(url: str) -> FeedUrlOut:
     return FeedUrlOut(url, "webcal://" + url.split("://", 1)[1])
+
+
+class StaffFeedOut(Struct):
+    kind: str  # organizer | site
+    target_id: int
+    name: str
+    url: str
+    webcal: str
+
+
+class StaffFeedsOut(Struct):
+    items: list[StaffFeedOut]
+
+
+def staff_feeds_out(feeds: list[StaffFeed]) -> StaffFeedsOut:
+    return StaffFeedsOut([StaffFeedOut(f.kind, f.target_id, f.name, f.url, feed_url_out(f.url).webcal)
+                          for f in feeds])
 
 
 # ---- conclusion notices ----

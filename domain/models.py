@@ -158,6 +158,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    feed_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bump: revoke calendar URLs
     sites: Mapped[list[BridgeSite]] = relationship(secondary=user_sites, lazy="selectin")
 
 

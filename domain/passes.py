@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 PASS_PREFIX = "BP"
 SIG_LEN = 64
-KIND_PASS, KIND_LINK, KIND_FEED = 1, 2, 3
+KIND_PASS, KIND_LINK, KIND_FEED, KIND_STAFF_FEED = 1, 2, 3, 4
 
 
 class InvalidToken(ValueError):
@@ -196,6 +196,19 @@ def decode_feed(ring: Keyring, token: str) -> tuple[int, int]:
     if len(fields) != 2:
         raise InvalidToken("wrong number of fields")
     return fields[0], fields[1]
+
+
+def encode_staff_feed(ring: Keyring, user_id: int, feed_version: int, what: int, target_id: int) -> str:
+    """The secret in a staff member's calendar-feed URL (`what`: 1 a bridge site, 2 the conferences they
+    manage); bumping the user's feed_version revokes all of theirs."""
+    return _b64(ring.sign(KIND_STAFF_FEED, user_id, feed_version, what, target_id))
+
+
+def decode_staff_feed(ring: Keyring, token: str) -> tuple[int, int, int, int]:
+    _, fields = ring.verify(KIND_STAFF_FEED, _unb64(token))
+    if len(fields) != 4:
+        raise InvalidToken("wrong number of fields")
+    return fields[0], fields[1], fields[2], fields[3]
 
 
 def _qr(text: str) -> qrcode.QRCode:

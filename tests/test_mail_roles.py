@@ -44,6 +44,7 @@ class MailWorld:
     org_id: int
     link: str           # Nguyễn Quang Ngọc's personal link
     feed: str           # path of his calendar feed
+    staff_feed: str     # path of the QK3 operator's subscription to the QK3 site calendar
 
 
 async def build(api: Any) -> MailWorld:
@@ -79,8 +80,13 @@ async def build(api: Any) -> MailWorld:
     async with api.sessionmaker() as s:
         link = link_token(api.app.state.keyring, await s.get(Invitation, w.invitations["ngoc"]))
     feed = (await api.get(f"/api/delegates/{w.delegates['ngoc']}/calendar-feed"))["url"]
+    [staff_feed] = (await api.get("/api/me/calendar-feeds", who="op"))["items"]
     return MailWorld(w, ended, cs_ended_qk3, cs_ended_hq, notice["id"], message, chair_id,
-                     await api.user_id("org"), link, "/" + feed.split("://", 1)[1].split("/", 1)[1])
+                     await api.user_id("org"), link, _path(feed), _path(staff_feed["url"]))
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
 async def failed_message(api: Any, m: MailWorld) -> str:
@@ -97,6 +103,9 @@ N = E + "/notices/{m.notice}"
 MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "personal agenda page", "/p/{m.link}/agenda", None, PUBLIC),
     ("GET", "delegate feed", "{m.feed}", None, PUBLIC),
+    ("GET", "staff feed", "{m.staff_feed}", None, PUBLIC),
+    ("GET", "my calendar feeds", "/api/me/calendar-feeds", None, ALL),
+    ("POST", "revoke my calendar feeds", "/api/me/calendar-feeds/revoke", None, ALL),  # after "staff feed"
     ("GET", "personal agenda", C + "/invitations/{m.w.invitations[ngoc]}/agenda", None, ROSTER_READ),
     ("GET", "personal agenda at another site", C + "/invitations/{m.w.invitations[vinh]}/agenda", None,
      ROSTER_READ | {"op": 404}),

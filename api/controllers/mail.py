@@ -12,9 +12,9 @@ from api.controllers.common import Limit, Offset, QueryId
 from api.controllers.conferences import ConferenceId
 from api.schemas import MAX_ID
 from api.schemas_mail import (AcknowledgeIn, FeedUrlOut, InviteReportOut, NoticeIn, NoticeOut, OutboxOut,
-                              OutboxPageOut, PersonalAgendaOut, ReceiptOut, SiteNoticeOut, feed_url_out,
+                              OutboxPageOut, PersonalAgendaOut, ReceiptOut, SiteNoticeOut, StaffFeedsOut, feed_url_out,
                               invite_report_out, notice_out, outbox_out, personal_agenda_out, receipt_out,
-                              site_notice_out)
+                              site_notice_out, staff_feeds_out)
 from domain.access import Principal
 from domain.mail import agenda_page
 from domain.mail_transport import transport_for
@@ -64,6 +64,14 @@ async def delegate_feed(token: Token, uow: UnitOfWork, state: State) -> Response
     return _ics(await feeds.delegate_feed(uow, mail_context(state), token.removesuffix(".ics")))
 
 
+@get("/ical/staff/{token:str}", operation_id="staffCalendarFeed", tags=["calendars"], exclude_from_auth=True,
+     description="A staff member's subscribed calendar (a bridge site's or the conferences they manage), as their "
+                 "rights allow when it is fetched; the token is secret and revocable "
+                 "(`POST /api/me/calendar-feeds/revoke`). A trailing `.ics` is accepted.")
+async def staff_feed(token: Token, uow: UnitOfWork, state: State) -> Response[bytes]:
+    return _ics(await feeds.staff_feed(uow, mail_context(state), token.removesuffix(".ics")))
+
+
 class CalendarController(Controller):
     path = "/api"
     tags = ["calendars"]
@@ -99,6 +107,17 @@ class CalendarController(Controller):
          description="The secret subscription URL of a delegate's calendar (organizers).")
     async def feed_url(self, delegate_id: PathId, uow: UnitOfWork, principal: Principal, state: State) -> FeedUrlOut:
         return feed_url_out(await feeds.delegate_feed_url(uow, principal, mail_context(state), delegate_id))
+
+    @get("/me/calendar-feeds", operation_id="myCalendarFeeds",
+         description="Your secret calendar subscription URLs, for calendar apps that cannot log in: the conferences "
+                     "you manage (administrators, organizers, chairs) and each bridge site you operate.")
+    async def my_feeds(self, uow: UnitOfWork, principal: Principal, state: State) -> StaffFeedsOut:
+        return staff_feeds_out(await feeds.staff_feed_urls(uow, principal, mail_context(state)))
+
+    @post("/me/calendar-feeds/revoke", operation_id="revokeMyCalendarFeeds", status_code=200,
+          description="Invalidate every calendar subscription URL you were given; returns the new ones.")
+    async def revoke_my_feeds(self, uow: UnitOfWork, principal: Principal, state: State) -> StaffFeedsOut:
+        return staff_feeds_out(await feeds.staff_feed_urls(uow, principal, mail_context(state), revoke=True))
 
     @post("/delegates/{delegate_id:int}/calendar-feed/revoke", operation_id="revokeDelegateCalendarFeed",
           tags=["delegates"], status_code=200,
@@ -192,4 +211,4 @@ class NoticeController(Controller):
         return [site_notice_out(x) for x in await notices.site_notices(uow, principal, site_id)]
 
 
-ROUTES: list[Any] = [personal_agenda_page, delegate_feed, CalendarController, MailController, NoticeController]
+ROUTES: list[Any] = [personal_agenda_page, delegate_feed, staff_feed, CalendarController, MailController, NoticeController]

@@ -15,8 +15,8 @@ from ..calendar import Attendee, Person
 from ..errors import NotFound
 from ..links import link_token, resolve_link
 from ..models import (ACTIVE_INVITATION, AgendaItem, BridgeSite, Conference, ConferenceSite, Delegate,
-                      Invitation, InvitationRole, InvitationStatus, SiteRole)
-from ..passes import Keyring, encode_feed, encode_pass
+                      Invitation, InvitationRole, InvitationStatus, SiteRole, User)
+from ..passes import Keyring, encode_feed, encode_pass, encode_staff_feed
 from ..uow import UnitOfWork
 
 ROLE_LABEL = {InvitationRole.chair: "Chủ trì", InvitationRole.presenter: "Báo cáo, tham luận",
@@ -39,6 +39,10 @@ class MailContext:
     def feed_url(self, delegate: Delegate) -> str:
         token = encode_feed(self.ring, delegate.id, delegate.feed_version)
         return f"{self.public_url.rstrip('/')}/ical/delegates/{token}.ics"
+
+    def staff_feed_url(self, user: User, what: int, target_id: int) -> str:
+        token = encode_staff_feed(self.ring, user.id, user.feed_version, what, target_id)
+        return f"{self.public_url.rstrip('/')}/ical/staff/{token}.ics"
 
     def links(self, inv: Invitation, delegate: Delegate) -> "Links":
         base, token = self.public_url.rstrip("/"), link_token(self.ring, inv)

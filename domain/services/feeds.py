@@ -1,4 +1,5 @@
-"""Calendar feeds: one conference, one delegate (secret, revocable link), one bridge site, one organizer."""
+"""Calendar feeds: one conference, one delegate (secret, revocable link), one bridge site, one organizer; and
+secret, revocable subscription links for staff to their sites' and their own feeds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,11 +12,12 @@ from ..access import Principal, conference_filter, delegate_filter, require_staf
 from ..errors import Forbidden, NotFound
 from ..models import (Conference, ConferenceSite, ConferenceStatus, Delegate, Invitation, Role, User,
                       conference_managers)
-from ..passes import InvalidToken, decode_feed
+from ..passes import InvalidToken, decode_feed, decode_staff_feed
 from ..uow import UnitOfWork
 from . import agenda_view, notices
 from .agenda_view import MailContext, Place, agenda_text, lines_of
 from .common import audit
+from .users import principal_of
 
 PUBLISHED = Conference.status != ConferenceStatus.draft
 
@@ -130,3 +132,57 @@ async def delegate_feed_url(uow: UnitOfWork, p: Principal, ctx: MailContext, del
             audit(uow.session, p, "delegate.feed_revoked", subject=delegate)
             await uow.commit()
         return ctx.feed_url(delegate)
+
+
+SITE_FEED, ORGANIZER_FEED = 1, 2
+MANAGING_ROLES = (Role.admin, Role.organizer, Role.chair)
+
+
+@dataclass(frozen=True)
+class StaffFeed:
+    kind: str       # "organizer": the conferences the user manages; "site": a bridge site they operate
+    target_id: int  # the user's id, or the site's
+    name: str
+    url: str
+
+
+async def staff_feed_urls(uow: UnitOfWork, p: Principal, ctx: MailContext, *, revoke: bool = False
+                          ) -> list[StaffFeed]:
+    """The caller's own secret calendar URLs, for calendar apps that cannot log in: the conferences they manage
+    (administrators, organizers, chairs) and each bridge site they operate. `revoke` invalidates every earlier
+    one and returns the new ones. What a feed shows is decided when it is fetched, by the user's rights then."""
+    if p.user_id is None:
+        raise Forbidden("calendar subscriptions belong to accounts; a delegate's comes with the invitation",
+                        code="forbidden_role")
+    async with uow:
+        user = await uow.session.get(User, p.user_id)
+        if user is None or not user.active:
+            raise NotFound("this account no longer exists", code="user_not_found")
+        if revoke:
+            user.feed_version += 1
+            audit(uow.session, p, "user.feed_revoked", subject=user)
+        feeds = [StaffFeed("organizer", user.id, user.display_name or user.username,
+                           ctx.staff_feed_url(user, ORGANIZER_FEED, user.id))] if user.role in MANAGING_ROLES else []
+        feeds += [StaffFeed("site", site.id, site.name, ctx.staff_feed_url(user, SITE_FEED, site.id))
+                  for site in sorted(user.sites, key=lambda site: site.code)]
+        if revoke:
+            await uow.commit()
+    return feeds
+
+
+async def staff_feed(uow: UnitOfWork, ctx: MailContext, token: str) -> Feed:
+    """The feed behind a staff subscription link, seen with its owner's current rights."""
+    try:
+        user_id, version, what, target_id = decode_staff_feed(ctx.ring, token)
+    except InvalidToken:
+        raise NotFound("this calendar link is not valid", code="invalid_feed") from None
+    async with uow:
+        user = await uow.session.get(User, user_id)
+        if user is None or not user.active or user.feed_version != version:
+            raise NotFound("this calendar link was revoked", code="invalid_feed")
+        owner = principal_of(user)
+    if what == SITE_FEED:
+        return await site_feed(uow, owner, ctx, target_id)
+    if what == ORGANIZER_FEED:
+        return await organizer_feed(uow, owner, ctx, target_id)
+    raise NotFound("this calendar link is not valid", code="invalid_feed")
