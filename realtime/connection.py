@@ -108,6 +108,8 @@ class LiveConnection:
         finally:
             self._closing = self._closing or (0, "")
             self.realtime.hub.leave(room, self)
+            if self._writer is not None:  # a send still waiting for a socket that is going away
+                self._writer.cancel()
         code, reason = self._closing
         if code:
             try:
