@@ -53,9 +53,10 @@ async def attendance(session: AsyncSession, conference_id: int,
         .where(Invitation.conference_id == conference_id, Invitation.status.in_(ACTIVE_INVITATION))
         .group_by(Invitation.conference_site_id))}
     presence = {cs: (present, late) for cs, present, late in await session.execute(
-        select(Presence.conference_site_id, _sum(Presence.present), _sum(Presence.late))
+        select(Invitation.conference_site_id, _sum(Presence.present), _sum(Presence.late))
+        .join(Invitation, Invitation.id == Presence.invitation_id)
         .where(Presence.conference_id == conference_id)
-        .group_by(Presence.conference_site_id))}
+        .group_by(Invitation.conference_site_id))}
     everywhere = []
     for cs_id, site_id, expected in sites:
         n_invited, walk_ins = invited.get(cs_id, (0, 0))

@@ -209,7 +209,7 @@ def _apply(c: Connection, scan: _Scan, row: Row[Any]) -> str:
         return OK if store.leave(c, row.inv_id, at) else NOT_IN
     if row.first_in_at is None and store.first_entry(c, {
             "invitation_id": row.inv_id, "conference_id": req.conference_id,
-            "conference_site_id": req.conference_site_id, "present": True, "late": at > row.starts_at,
+            "present": True, "late": at > row.starts_at,
             "first_in_at": at, "last_in_at": at, "last_out_at": None, "source": req.source,
             "by_user_id": scan.p.user_id}):
         return OK

@@ -11,11 +11,11 @@ from .db import Base, UTCDateTime, utcnow
 
 
 class Presence(Base):
-    """One row per invitation, so two scans racing each other can never count a delegate twice."""
+    """One row per invitation, so two scans racing each other can never count a delegate twice. Where the
+    delegate counts is the invitation's bridge point (a relocation or an edit moves the count with it)."""
     __tablename__ = "presences"
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
-    conference_site_id: Mapped[int] = mapped_column(ForeignKey("conference_sites.id", ondelete="CASCADE"))
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     first_in_at: Mapped[datetime] = mapped_column(UTCDateTime())

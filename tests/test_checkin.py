@@ -70,6 +70,19 @@ async def test_organizer_relocation_is_recorded_and_the_next_scan_there_counts(a
     assert r.status_code == 403
 
 
+async def test_a_present_delegate_counts_where_the_invitation_now_is_however_it_was_moved(api):
+    d = await desks(api)
+    await scan(api, d, await pass_of(api, d, "ngoc"))
+    await api.patch(f"{d.c}/invitations/{d.w.invitations['ngoc']}", {"conference_site_id": d.w.cs_hq})
+    assert (await site_counts(api, d, d.w.cs_qk3))["present"] == 0
+    assert (await site_counts(api, d, d.w.cs_hq))["present"] == 1
+    await api.post(f"{d.c}/checkin/relocations", {"invitation_id": d.w.invitations["ngoc"],
+                                                  "conference_site_id": d.w.cs_qk3})
+    assert (await site_counts(api, d, d.w.cs_qk3))["present"] == 1
+    assert (await site_counts(api, d, d.w.cs_hq))["present"] == 0
+    assert (await totals(api, d))["present"] == 1
+
+
 async def test_reissued_pass_revokes_the_old_one(api):
     d = await desks(api)
     old = await pass_of(api, d, "ngoc")

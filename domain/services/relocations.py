@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..access import Principal, require_staff, visible_conference
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import ACTIVE_INVITATION, ConferenceSite, Invitation
-from ..models_attendance import Presence, Relocation
+from ..models_attendance import Relocation
 from ..uow import UnitOfWork
 from .common import audit, ensure_editable
 
@@ -41,9 +41,7 @@ async def relocate(uow: UnitOfWork, p: Principal, conference_id: int, invitation
                            from_conference_site_id=inv.conference_site_id, to_conference_site_id=target.id,
                            by_user_id=p.user_id)
         s.add(moved)
-        inv.conference_site_id = target.id
-        await s.execute(update(Presence).where(Presence.invitation_id == inv.id)
-                        .values(conference_site_id=target.id))
+        inv.conference_site_id = target.id  # the delegate's presence now counts there
         await s.flush()
         audit(s, p, "checkin.relocated", conference_id=conference_id, site_id=target.site_id, subject=inv,
               source="manual", from_conference_site_id=moved.from_conference_site_id,
