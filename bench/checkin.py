@@ -19,7 +19,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,15 +39,10 @@ from domain.models import (ApiToken, BridgeSite, Conference, ConferenceSite, Con
                            Invitation, Role, SiteRole, User, user_sites)
 from domain.passes import Keyring, encode_pass  # noqa: E402
 from domain.services.users import token_digest  # noqa: E402
+from bench.support import cpu_seconds, free_port  # noqa: E402
 
 SITES = 50
 Scan = tuple[str, int, str]  # operator's bearer token, conference site id, pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def fresh_postgres(url: str) -> str:
@@ -122,8 +116,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)

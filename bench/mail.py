@@ -14,7 +14,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -37,17 +36,12 @@ from domain.passes import Keyring  # noqa: E402
 from domain.services.agenda_view import MailContext  # noqa: E402
 from domain.services.mailings import send_invitations  # noqa: E402
 from domain.uow import UnitOfWork  # noqa: E402
+from bench.support import free_port  # noqa: E402
 
 SITES = 50
 AGENDA = [(AgendaKind.opening, "Khai mạc", 10), (AgendaKind.report, "Báo cáo tổng kết công tác năm", 40),
           *[(AgendaKind.discussion, f"Tham luận của đơn vị {i}", 10) for i in range(1, 7)],
           (AgendaKind.speech, "Phát biểu chỉ đạo của Thủ trưởng Bộ", 30), (AgendaKind.conclusion, "Bế mạc", 10)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def smtp_server(port: int, accepted: Any, distinct: Any, size: Any, ready: Any) -> None:

@@ -26,13 +26,18 @@ PASSWORD = "correct-horse-42"
 PASSWORD_HASH = hash_password(PASSWORD)
 
 
-def postgres_url() -> str | None:
-    url = os.environ.get(PG_ENV)
+def service_url(env: str, what: str) -> str:
+    """The URL of a throwaway server `make test` started; skipped without one, but never under CI=true."""
+    url = os.environ.get(env)
     if not url:
         if IN_CI:
-            pytest.fail(f"{PG_ENV} is not set: under CI=true the PostgreSQL half of the suite must run")
-        pytest.skip(f"PostgreSQL not available ({PG_ENV} unset); `make test` starts one")
+            pytest.fail(f"{env} is not set: under CI=true the {what} tests must run")
+        pytest.skip(f"{what} not available ({env} unset); `make test` starts one")
     return url
+
+
+def postgres_url() -> str:
+    return service_url(PG_ENV, "PostgreSQL")
 
 
 async def reset_schema(url: str) -> None:

@@ -27,15 +27,23 @@ def _of(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [f for f in frames if f["type"] == kind]
 
 
-async def test_a_burst_of_check_ins_becomes_one_attendance_frame_with_only_the_changed_site(
-        api: Any, ws_url: str) -> None:
+async def _screen_ticked_by_hand(api: Any, ws_url: str, *, live: bool = True) -> tuple[Any, Any, Screen]:
+    """A world (its conference live unless told otherwise), the periodic tick stopped so the test ticks by hand,
+    and an organizer's screen that has had its snapshot."""
     w = await make_world(api)
-    await start_conference(api, w.conference)
+    if live:
+        await start_conference(api, w.conference)
     realtime = api.app.state.realtime
     await realtime.pause()
     await realtime.ticker.tick()
     screen = await Screen.open(ws_url, w.conference, api.tokens["org"])
     await screen.recv()
+    return w, realtime, screen
+
+
+async def test_a_burst_of_check_ins_becomes_one_attendance_frame_with_only_the_changed_site(
+        api: Any, ws_url: str) -> None:
+    w, realtime, screen = await _screen_ticked_by_hand(api, ws_url)
     await check_in(api, w.conference, w.invitations["ngoc"], w.cs_qk3)
     await check_in(api, w.conference, w.invitations["ngoc"], w.cs_qk3, direction="out")
     await check_in(api, w.conference, w.invitations["ngoc"], w.cs_qk3)
@@ -75,13 +83,7 @@ async def _changes_while_away(api: Any, w: Any) -> None:
 
 async def test_a_screen_that_reconnects_with_since_gets_what_it_missed_and_matches_the_database(
         api: Any, ws_url: str) -> None:
-    w = await make_world(api)
-    await start_conference(api, w.conference)
-    realtime = api.app.state.realtime
-    await realtime.pause()
-    await realtime.ticker.tick()
-    screen = await Screen.open(ws_url, w.conference, api.tokens["org"])
-    await screen.recv()
+    w, realtime, screen = await _screen_ticked_by_hand(api, ws_url)
     await api.patch(f"/api/conferences/{w.conference}", {"title": "Hội nghị (phiên sáng)"})
     await realtime.ticker.tick()
     await screen.until(lambda f: f["type"] == "conference")
@@ -98,13 +100,7 @@ async def test_a_screen_that_reconnects_with_since_gets_what_it_missed_and_match
 
 
 async def test_a_screen_that_missed_more_than_the_history_gets_a_resync_snapshot(api: Any, ws_url: str) -> None:
-    w = await make_world(api)
-    await start_conference(api, w.conference)
-    realtime = api.app.state.realtime
-    await realtime.pause()
-    await realtime.ticker.tick()
-    screen = await Screen.open(ws_url, w.conference, api.tokens["org"])
-    await screen.recv()
+    w, realtime, screen = await _screen_ticked_by_hand(api, ws_url)
     await screen.close()
     realtime.queue_limit = 2  # replaying more frames than a screen's outbox holds is a resync too
     await _changes_while_away(api, w)
@@ -121,12 +117,7 @@ async def test_a_screen_that_missed_more_than_the_history_gets_a_resync_snapshot
 
 
 async def test_a_rolled_back_transaction_sends_nothing(api: Any, ws_url: str) -> None:
-    w = await make_world(api)
-    realtime = api.app.state.realtime
-    await realtime.pause()
-    await realtime.ticker.tick()
-    screen = await Screen.open(ws_url, w.conference, api.tokens["org"])
-    await screen.recv()
+    w, realtime, screen = await _screen_ticked_by_hand(api, ws_url, live=False)
     from domain.models import Conference
     async with UnitOfWork(api.sessionmaker, realtime.publish) as uow:
         conf = await uow.session.get(Conference, w.conference)

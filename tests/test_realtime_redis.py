@@ -15,7 +15,7 @@ import pytest
 from realtime.bus import CONNECTED
 from realtime.protocol import Frame
 from realtime.redis_bus import RedisBus
-from tests.conftest import IN_CI, Api, reset_schema
+from tests.conftest import Api, reset_schema, service_url
 from tests.factories import make_world
 from tests.test_realtime_support import (Screen, check_in, healthy, serve_process, user_token,
                                          start_conference)
@@ -26,12 +26,7 @@ pytestmark = pytest.mark.redis
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get(REDIS_ENV)
-    if not url:
-        if IN_CI:
-            pytest.fail(f"{REDIS_ENV} is not set: under CI=true the Redis tests must run")
-        pytest.skip(f"Redis not available ({REDIS_ENV} unset); `make test` starts one")
-    return url
+    return service_url(REDIS_ENV, "Redis")
 
 
 @pytest.fixture
