@@ -79,6 +79,7 @@ class Change:
     manager: bool
     list: SpeakerList | None = None
     _bumped: set[int] = field(default_factory=set)
+    last_state: dict[str, Any] | None = None  # what state() last built: the event reuses it when it is current
 
     def require_live(self) -> None:
         if self.conf.status is not ConferenceStatus.live:
@@ -175,7 +176,8 @@ class Change:
         """The state of the list this change touched (the current one if none)."""
         await self.session.flush()
         item_id = self.list.agenda_item_id if self.list is not None else None
-        return await speakers_state(self.session, self.conf.id, agenda_item_id=item_id, now=self.now)
+        self.last_state = await speakers_state(self.session, self.conf.id, agenda_item_id=item_id, now=self.now)
+        return self.last_state
 
 
 def renumber(waiting: list[SpeakerEntry]) -> None:
@@ -213,6 +215,9 @@ async def run_change(uow: UnitOfWork, p: Principal, conference_id: int, apply: C
         change = Change(s, p, conf, floor, now or utcnow(), manager)
         result = await apply(change)
         await s.flush()
-        uow.emit(conf.id, "speakers", **await speakers_state(s, conf.id, now=change.now))
+        current = change.last_state  # commands end with change.state(): built once if it is the current list
+        if current is None or current["agenda_item_id"] != floor.agenda_item_id:
+            current = await speakers_state(s, conf.id, now=change.now)
+        uow.emit(conf.id, "speakers", **current)
         await uow.commit()
         return result
