@@ -116,8 +116,8 @@ class Keyring:
         body = bytes([kind, self.active]) + _varints(fields)
         return body + self._private[self.active].sign(body)
 
-    def verify(self, kind: int, raw: bytes) -> tuple[int, tuple[int, ...]]:
-        """Returns (key id, fields) of a genuine token of this kind."""
+    def verify(self, kind: int, raw: bytes, n_fields: int) -> tuple[int, tuple[int, ...]]:
+        """Returns (key id, fields) of a genuine token of this kind carrying `n_fields` numbers."""
         if len(raw) < 2 + SIG_LEN or raw[0] != kind:
             raise InvalidToken("not a token of this kind")
         body, sig = raw[:-SIG_LEN], raw[-SIG_LEN:]
@@ -128,7 +128,10 @@ class Keyring:
             key.verify(sig, body)
         except InvalidSignature:
             raise InvalidToken("bad signature") from None
-        return body[1], _read_varints(body[2:])
+        fields = _read_varints(body[2:])
+        if len(fields) != n_fields:
+            raise InvalidToken("wrong number of fields")
+        return body[1], fields
 
 
 @dataclass(frozen=True)
@@ -155,9 +158,7 @@ def decode_pass(ring: Keyring, text: str) -> PassClaims:
         raw = base64.b32decode(data + "=" * (-len(data) % 8))
     except (binascii.Error, ValueError):
         raise InvalidToken("not base32") from None
-    kid, fields = ring.verify(KIND_PASS, raw)
-    if len(fields) != 4:
-        raise InvalidToken("wrong number of fields")
+    kid, fields = ring.verify(KIND_PASS, raw, 4)
     return PassClaims(*fields, key_id=kid)
 
 
@@ -179,11 +180,13 @@ def encode_link(ring: Keyring, invitation_id: int, link_version: int) -> str:
     return _b64(ring.sign(KIND_LINK, invitation_id, link_version))
 
 
+def _decode(ring: Keyring, kind: int, token: str, n_fields: int) -> tuple[int, ...]:
+    return ring.verify(kind, _unb64(token), n_fields)[1]
+
+
 def decode_link(ring: Keyring, token: str) -> tuple[int, int]:
-    _, fields = ring.verify(KIND_LINK, _unb64(token))
-    if len(fields) != 2:
-        raise InvalidToken("wrong number of fields")
-    return fields[0], fields[1]
+    invitation_id, link_version = _decode(ring, KIND_LINK, token, 2)
+    return invitation_id, link_version
 
 
 def encode_feed(ring: Keyring, delegate_id: int, feed_version: int) -> str:
@@ -192,10 +195,8 @@ def encode_feed(ring: Keyring, delegate_id: int, feed_version: int) -> str:
 
 
 def decode_feed(ring: Keyring, token: str) -> tuple[int, int]:
-    _, fields = ring.verify(KIND_FEED, _unb64(token))
-    if len(fields) != 2:
-        raise InvalidToken("wrong number of fields")
-    return fields[0], fields[1]
+    delegate_id, feed_version = _decode(ring, KIND_FEED, token, 2)
+    return delegate_id, feed_version
 
 
 def encode_staff_feed(ring: Keyring, user_id: int, feed_version: int, what: int, target_id: int) -> str:
@@ -205,10 +206,8 @@ def encode_staff_feed(ring: Keyring, user_id: int, feed_version: int, what: int,
 
 
 def decode_staff_feed(ring: Keyring, token: str) -> tuple[int, int, int, int]:
-    _, fields = ring.verify(KIND_STAFF_FEED, _unb64(token))
-    if len(fields) != 4:
-        raise InvalidToken("wrong number of fields")
-    return fields[0], fields[1], fields[2], fields[3]
+    user_id, feed_version, what, target_id = _decode(ring, KIND_STAFF_FEED, token, 4)
+    return user_id, feed_version, what, target_id
 
 
 def _qr(text: str) -> qrcode.QRCode:
