@@ -10,7 +10,7 @@ from litestar.datastructures import State
 
 from domain.access import Principal
 from domain.errors import NotFound, Unauthenticated
-from domain.links import delegate_principal, resolve_link
+from domain.links import delegate_principal, invitation_of_link
 from domain.passes import InvalidToken, decode_link
 from domain.services import users
 from domain.uow import UnitOfWork
@@ -41,11 +41,13 @@ class PrincipalCache:
         self._items.pop(token, None)
 
 
-def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any],
+                 query_names: tuple[str, ...] = ("access_token",)) -> str | None:
+    """`Authorization: Bearer …`, else the first of these query parameters that is set."""
     header = connection.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
-    return connection.query_params.get("access_token") or None
+    return next((value for name in query_names if (value := connection.query_params.get(name))), None)
 
 
 def new_uow(state: State) -> UnitOfWork:
@@ -64,12 +66,12 @@ async def principal_for(state: State, token: str) -> Principal:
 
 async def _delegate_for(state: State, token: str) -> Principal | None:
     try:
-        decode_link(state.keyring, token)
+        invitation_id, version = decode_link(state.keyring, token)
     except InvalidToken:
         return None  # not a personal link: try it as an API token
     async with new_uow(state) as uow:
         try:
-            return delegate_principal(await resolve_link(uow.session, state.keyring, token))
+            return delegate_principal(await invitation_of_link(uow.session, invitation_id, version))
         except NotFound:
             raise Unauthenticated("this personal link was revoked or replaced", code="bad_token") from None
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Principal
 from .db import utcnow
-from .links import delegate_principal
-from .models import ACTIVE_INVITATION, ApiToken, Invitation, User
+from .links import delegate_principal, link_is_current
+from .models import ApiToken, Invitation, User
 from .passes import InvalidToken, Keyring, decode_link
 from .services.users import principal_of, token_digest
 
@@ -44,6 +44,6 @@ async def current_principals(session: AsyncSession, ring: Keyring, tokens: Itera
             invitations[inv.id] = inv
     for token, (inv_id, version) in links.items():
         inv = invitations.get(inv_id)
-        if inv is not None and inv.link_version == version and inv.status in ACTIVE_INVITATION:
+        if inv is not None and link_is_current(inv, version):
             found[token] = delegate_principal(inv)
     return found

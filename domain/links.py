@@ -19,10 +19,19 @@ async def resolve_link(session: AsyncSession, ring: Keyring, token: str) -> Invi
         invitation_id, version = decode_link(ring, token)
     except InvalidToken:
         raise NotFound("this personal link is not valid", code="invalid_link") from None
+    return await invitation_of_link(session, invitation_id, version)
+
+
+async def invitation_of_link(session: AsyncSession, invitation_id: int, version: int) -> Invitation:
+    """The invitation a decoded personal link names, unless the link was revoked or replaced since."""
     inv = await session.get(Invitation, invitation_id)
-    if inv is None or inv.link_version != version or inv.status not in ACTIVE_INVITATION:
+    if inv is None or not link_is_current(inv, version):
         raise NotFound("this personal link was revoked or replaced", code="invalid_link")
     return inv
+
+
+def link_is_current(inv: Invitation, version: int) -> bool:
+    return inv.link_version == version and inv.status in ACTIVE_INVITATION
 
 
 def delegate_principal(inv: Invitation) -> Principal:
