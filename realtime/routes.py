@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from litestar import WebSocket, get, websocket
 from msgspec import Struct
 
-from api.auth import principal_for
+from api.auth import bearer_token, principal_for
 from api.controllers.common import Limit, Offset, QueryId
 from api.controllers.conferences import ConferenceId
 from api.schemas import local
@@ -23,12 +23,6 @@ from .hub import ConferenceGone
 from .protocol import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 from .service import Realtime
 
-
-def _token(socket: WebSocket) -> str | None:
-    header = socket.headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip() or None
-    return socket.query_params.get("token") or socket.query_params.get("access_token") or None
 
 
 def _since(socket: WebSocket) -> int | None:
@@ -46,7 +40,7 @@ async def live_view(socket: WebSocket, conference_id: int) -> None:
     `Authorization: Bearer …` or `?token=…`; resume with `?since=<seq>`."""
     realtime: Realtime = socket.app.state.realtime
     await socket.accept()
-    token = _token(socket)
+    token = bearer_token(socket, ("token", "access_token"))  # browsers cannot set headers on a websocket
     try:
         since = _since(socket)
         if token is None:
