@@ -8,7 +8,7 @@ from msgspec import Meta, Struct
 
 from api.schemas import Input, Name, Text, local
 from domain.models_mail import OutboxMessage
-from domain.services.agenda_view import Line, PersonalAgenda, Place
+from domain.services.agenda_view import Line, PersonalAgenda, Place, webcal
 from domain.services.feeds import StaffFeed
 from domain.services.mailings import InviteReport
 from domain.services.notices import MAX_ATTACHMENT, NoticeView, ReceiptView, SiteNotice
@@ -143,7 +143,7 @@ class FeedUrlOut(Struct):
 
 
 def feed_url_out(url: str) -> FeedUrlOut:
-    return FeedUrlOut(url, "webcal://" + url.split("://", 1)[1])
+    return FeedUrlOut(url, webcal(url))
 
 
 class StaffFeedOut(Struct):
@@ -159,7 +159,7 @@ class StaffFeedsOut(Struct):
 
 
 def staff_feeds_out(feeds: list[StaffFeed]) -> StaffFeedsOut:
-    return StaffFeedsOut([StaffFeedOut(f.kind, f.target_id, f.name, f.url, feed_url_out(f.url).webcal)
+    return StaffFeedsOut([StaffFeedOut(f.kind, f.target_id, f.name, f.url, webcal(f.url))
                           for f in feeds])
 
 

@@ -48,10 +48,15 @@ class MailContext:
         base, token = self.public_url.rstrip("/"), link_token(self.ring, inv)
         feed = self.feed_url(delegate)
         return Links(page=f"{base}/p/{token}/agenda", pass_page=f"{base}/p/{token}", feed=feed,
-                     webcal="webcal://" + feed.split("://", 1)[1])
+                     webcal=webcal(feed))
 
     def pass_text(self, inv: Invitation) -> str:
         return encode_pass(self.ring, inv.conference_id, inv.id, inv.conference_site_id, inv.pass_version)
+
+
+def webcal(url: str) -> str:
+    """The same feed for calendar apps that subscribe on a click."""
+    return "webcal://" + url.split("://", 1)[1]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .common import audit
 from .users import principal_of
 
 PUBLISHED = Conference.status != ConferenceStatus.draft
+MANAGING_ROLES = (Role.admin, Role.organizer, Role.chair)  # who has an organizer calendar
 
 
 @dataclass(frozen=True)
@@ -63,34 +64,40 @@ async def conference_feed(uow: UnitOfWork, p: Principal, ctx: MailContext, confe
 async def site_feed(uow: UnitOfWork, p: Principal, ctx: MailContext, site_id: int) -> Feed:
     """The site's conferences (at this site's address) and the conclusion notices it received."""
     async with uow:
-        s = uow.session
-        site = await notices.check_site_reader(s, p, site_id)
-        confs = (await s.execute(select(Conference).join(ConferenceSite, ConferenceSite.conference_id == Conference.id)
-                                 .where(ConferenceSite.site_id == site.id, PUBLISHED, conference_filter(p))
-                                 .order_by(Conference.starts_at))).scalars().all()
-        here = ", ".join(x for x in (site.name, site.address) if x)
-        entries = await _entries(s, list(confs), here)
-        for n in await notices.for_site(s, site.id):
-            state = (f"Đã xác nhận nhận lúc {n.receipt.acknowledged_at:%H:%M %d/%m/%Y} (UTC)"
-                     if n.receipt.acknowledged_at else "Chưa xác nhận đã nhận.")
-            entries.append(calendar.notice_entry(n.notice, n.conference, f"{n.notice.body}\n\n{state}"))
+        return await _site_feed(uow.session, p, ctx, site_id)
+
+
+async def _site_feed(s: AsyncSession, p: Principal, ctx: MailContext, site_id: int) -> Feed:
+    site = await notices.check_site_reader(s, p, site_id)
+    confs = (await s.execute(select(Conference).join(ConferenceSite, ConferenceSite.conference_id == Conference.id)
+                             .where(ConferenceSite.site_id == site.id, PUBLISHED, conference_filter(p))
+                             .order_by(Conference.starts_at))).scalars().all()
+    here = ", ".join(x for x in (site.name, site.address) if x)
+    entries = await _entries(s, list(confs), here)
+    for n in await notices.for_site(s, site.id):
+        state = (f"Đã xác nhận nhận lúc {n.receipt.acknowledged_at:%H:%M %d/%m/%Y} (UTC)"
+                 if n.receipt.acknowledged_at else "Chưa xác nhận đã nhận.")
+        entries.append(calendar.notice_entry(n.notice, n.conference, f"{n.notice.body}\n\n{state}"))
     return Feed(f"site-{site.code}.ics", calendar.build(
         entries, uid=f"feed-site-{site.id}@bridgepoint", name=site.name, organizer=ctx.organizer))
 
 
 async def organizer_feed(uow: UnitOfWork, p: Principal, ctx: MailContext, user_id: int) -> Feed:
     """The conferences a user runs (is a manager of): any organizer's for organizers, a chair's own."""
+    async with uow:
+        return await _organizer_feed(uow.session, p, ctx, user_id)
+
+
+async def _organizer_feed(s: AsyncSession, p: Principal, ctx: MailContext, user_id: int) -> Feed:
     if not (p.is_staff or (p.role is Role.chair and p.user_id == user_id)):
         raise Forbidden("only organizers, or the chair for their own calendar", code="forbidden_role")
-    async with uow:
-        s = uow.session
-        user = await s.get(User, user_id)
-        if user is None or user.role not in (Role.admin, Role.organizer, Role.chair):
-            raise NotFound(f"organizer {user_id} not found", code="organizer_not_found")
-        managed = select(conference_managers.c.conference_id).where(conference_managers.c.user_id == user.id)
-        confs = (await s.execute(select(Conference).where(Conference.id.in_(managed), conference_filter(p))
-                                 .order_by(Conference.starts_at))).scalars().all()
-        entries = await _entries(s, list(confs))
+    user = await s.get(User, user_id)
+    if user is None or user.role not in MANAGING_ROLES:
+        raise NotFound(f"organizer {user_id} not found", code="organizer_not_found")
+    managed = select(conference_managers.c.conference_id).where(conference_managers.c.user_id == user.id)
+    confs = (await s.execute(select(Conference).where(Conference.id.in_(managed), conference_filter(p))
+                             .order_by(Conference.starts_at))).scalars().all()
+    entries = await _entries(s, list(confs))
     return Feed(f"organizer-{user.username}.ics", calendar.build(
         entries, uid=f"feed-organizer-{user.id}@bridgepoint", name=user.display_name or user.username,
         organizer=ctx.organizer))
@@ -135,7 +142,6 @@ async def delegate_feed_url(uow: UnitOfWork, p: Principal, ctx: MailContext, del
 
 
 SITE_FEED, ORGANIZER_FEED = 1, 2
-MANAGING_ROLES = (Role.admin, Role.organizer, Role.chair)
 
 
 @dataclass(frozen=True)
@@ -176,13 +182,11 @@ async def staff_feed(uow: UnitOfWork, ctx: MailContext, token: str) -> Feed:
         user_id, version, what, target_id = decode_staff_feed(ctx.ring, token)
     except InvalidToken:
         raise NotFound("this calendar link is not valid", code="invalid_feed") from None
+    build = {SITE_FEED: _site_feed, ORGANIZER_FEED: _organizer_feed}.get(what)
+    if build is None:
+        raise NotFound("this calendar link is not valid", code="invalid_feed")
     async with uow:
         user = await uow.session.get(User, user_id)
         if user is None or not user.active or user.feed_version != version:
             raise NotFound("this calendar link was revoked", code="invalid_feed")
-        owner = principal_of(user)
-    if what == SITE_FEED:
-        return await site_feed(uow, owner, ctx, target_id)
-    if what == ORGANIZER_FEED:
-        return await organizer_feed(uow, owner, ctx, target_id)
-    raise NotFound("this calendar link is not valid", code="invalid_feed")
+        return await build(uow.session, principal_of(user), ctx, target_id)
