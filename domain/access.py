@@ -28,6 +28,10 @@ class Principal:
     def is_delegate_link(self) -> bool:
         return self.role is None and self.invitation_id is not None
 
+    def runs_site(self, site_id: int) -> bool:
+        """Organizers run every bridge point (check-in desk, heartbeats, notices, calendar), operators their own."""
+        return self.is_staff or (self.role is Role.operator and site_id in self.site_ids)
+
 
 def require_staff(p: Principal) -> None:
     if not p.is_staff:

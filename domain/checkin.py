@@ -148,7 +148,7 @@ def desk_denial(p: Principal, conference_site_id: int, site_id: int | None,
     """Organizers run any desk, operators the desks of their own bridge points, nobody else. `site_id` is the
     bridge site of `conference_site_id` (None: not a site of this conference); `conference_visible()` is only
     asked when the answer is no, to tell 404 from 403."""
-    if site_id is not None and (p.is_staff or (p.role is Role.operator and site_id in p.site_ids)):
+    if site_id is not None and p.runs_site(site_id):
         return None
     if not p.is_staff:
         if not conference_visible():

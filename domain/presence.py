@@ -24,11 +24,6 @@ HEARTBEAT_TIMEOUT = timedelta(seconds=15)
 TRACKED = (ConferenceStatus.draft, ConferenceStatus.scheduled, ConferenceStatus.live)
 
 
-def may_heartbeat(p: Principal, site_id: int) -> bool:
-    """Organizers may keep any point alive (the host hall's console), operators their own points."""
-    return p.is_staff or (p.role is Role.operator and site_id in p.site_ids)
-
-
 async def heartbeat_sites(session: AsyncSession, p: Principal, conference_id: int) -> dict[str, int]:
     """Bridge site code → conference site id, for the points this caller may send heartbeats for."""
     if not p.is_staff and p.role is not Role.operator:
@@ -37,7 +32,7 @@ async def heartbeat_sites(session: AsyncSession, p: Principal, conference_id: in
         select(BridgeSite.id, BridgeSite.code, ConferenceSite.id)
         .join(ConferenceSite, ConferenceSite.site_id == BridgeSite.id)
         .where(ConferenceSite.conference_id == conference_id))
-    return {code: cs_id for site_id, code, cs_id in rows if may_heartbeat(p, site_id)}
+    return {code: cs_id for site_id, code, cs_id in rows if p.runs_site(site_id)}
 
 
 async def _locked_site(uow: UnitOfWork, conference_site_id: int) -> tuple[ConferenceSite, Conference] | None:

@@ -223,7 +223,7 @@ async def check_site_reader(s: AsyncSession, p: Principal, site_id: int) -> Brid
     site = await s.get(BridgeSite, site_id)
     if site is None:
         raise NotFound(f"bridge site {site_id} not found", code="site_not_found")
-    if not (p.is_staff or (p.role is Role.operator and site_id in p.site_ids)):
+    if not p.runs_site(site_id):
         raise Forbidden("only organizers and this site's operators may read its notices and calendar",
                         code="not_site_operator")
     return site
