@@ -1,9 +1,10 @@
 """Database plumbing: declarative base, UTC datetime type, engine and session factory."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import enum
+from datetime import datetime, timezone, tzinfo
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, Enum, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -45,8 +46,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
+def enum_type(cls: type[enum.Enum], name: str) -> Enum:
+    """An enum stored as its values in a short string column (no native database enum to migrate)."""
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=16,
+                values_callable=lambda e: [m.value for m in e])
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_iso(dt: datetime | None, zone: tzinfo) -> str | None:
+    """A stored (UTC) time as ISO 8601 in a conference's zone."""
+    return dt.astimezone(zone).isoformat() if dt is not None else None
 
 
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:

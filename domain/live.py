@@ -6,7 +6,7 @@ with what the database holds; docs/realtime.md documents the shapes.
 """
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,14 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .attendance import attendance
+from .db import local_iso
 from .models import BridgeSite, Conference, ConferenceSite
 from .speakers import current_agenda_item, speakers_state
 
 COUNTS = ("present", "expected", "late", "walk_ins")
-
-
-def _iso(dt: datetime | None, zone: tzinfo) -> str | None:
-    return dt.astimezone(zone).isoformat() if dt is not None else None
 
 
 async def _zone(session: AsyncSession, conference_id: int) -> tzinfo | None:
@@ -36,13 +33,13 @@ async def conference_part(session: AsyncSession, conference_id: int) -> dict[str
         return None
     zone = ZoneInfo(conf.timezone)
     header = {"id": conf.id, "title": conf.title, "kind": conf.kind.value, "status": conf.status.value,
-              "timezone": conf.timezone, "starts_at": _iso(conf.starts_at, zone), "ends_at": _iso(conf.ends_at, zone)}
+              "timezone": conf.timezone, "starts_at": local_iso(conf.starts_at, zone), "ends_at": local_iso(conf.ends_at, zone)}
     return {"conference": header, "agenda_item": await current_agenda_item(session, conference_id)}
 
 
 def _status(cs: ConferenceSite, zone: tzinfo) -> dict[str, Any]:
     return {"conference_site_id": cs.id, "readiness": cs.readiness.value, "connection": cs.connection.value,
-            "connection_at": _iso(cs.connection_at, zone)}
+            "connection_at": local_iso(cs.connection_at, zone)}
 
 
 async def site_statuses(session: AsyncSession, conference_id: int, ids: set[int]) -> list[dict[str, Any]]:

@@ -5,18 +5,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Enum, ForeignKey, Integer,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer,
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, enum_type, utcnow
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=16,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class ConferenceKind(str, enum.Enum):
@@ -154,7 +149,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "user_role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -178,15 +173,15 @@ class Conference(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[ConferenceKind] = mapped_column(_enum(ConferenceKind, "conference_kind"),
+    kind: Mapped[ConferenceKind] = mapped_column(enum_type(ConferenceKind, "conference_kind"),
                                                  default=ConferenceKind.hybrid)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TZ)
     chair_delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"))
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"),
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility, "visibility"),
                                                   default=Visibility.internal)
-    status: Mapped[ConferenceStatus] = mapped_column(_enum(ConferenceStatus, "conference_status"),
+    status: Mapped[ConferenceStatus] = mapped_column(enum_type(ConferenceStatus, "conference_status"),
                                                      default=ConferenceStatus.draft, index=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     search: Mapped[str] = mapped_column(String(700), default="")
@@ -202,14 +197,14 @@ class ConferenceSite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("bridge_sites.id", ondelete="RESTRICT"), index=True)
-    role: Mapped[SiteRole] = mapped_column(_enum(SiteRole, "site_role"), default=SiteRole.remote)
+    role: Mapped[SiteRole] = mapped_column(enum_type(SiteRole, "site_role"), default=SiteRole.remote)
     chair_delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"))
     expected_attendance: Mapped[int] = mapped_column(Integer, default=0)
-    readiness: Mapped[Readiness] = mapped_column(_enum(Readiness, "readiness"), default=Readiness.pending)
+    readiness: Mapped[Readiness] = mapped_column(enum_type(Readiness, "readiness"), default=Readiness.pending)
     ready_note: Mapped[str] = mapped_column(String(500), default="")
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ready_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    connection: Mapped[Connection] = mapped_column(_enum(Connection, "connection"), default=Connection.unknown)
+    connection: Mapped[Connection] = mapped_column(enum_type(Connection, "connection"), default=Connection.unknown)
     connection_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     connection_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -226,9 +221,9 @@ class Invitation(Base):
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"), index=True)
     conference_site_id: Mapped[int] = mapped_column(
         ForeignKey("conference_sites.id", ondelete="RESTRICT"), index=True)
-    role: Mapped[InvitationRole] = mapped_column(_enum(InvitationRole, "invitation_role"),
+    role: Mapped[InvitationRole] = mapped_column(enum_type(InvitationRole, "invitation_role"),
                                                  default=InvitationRole.delegate)
-    status: Mapped[InvitationStatus] = mapped_column(_enum(InvitationStatus, "invitation_status"),
+    status: Mapped[InvitationStatus] = mapped_column(enum_type(InvitationStatus, "invitation_status"),
                                                      default=InvitationStatus.invited)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
     walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -243,7 +238,7 @@ class AgendaItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[AgendaKind] = mapped_column(_enum(AgendaKind, "agenda_kind"))
+    kind: Mapped[AgendaKind] = mapped_column(enum_type(AgendaKind, "agenda_kind"))
     title: Mapped[str] = mapped_column(String(300))
     presenter_invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitations.id", ondelete="SET NULL"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (Enum, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, enum_type, utcnow
 
 
 class MailKind(str, enum.Enum):
@@ -25,11 +25,6 @@ class MailStatus(str, enum.Enum):
     failed = "failed"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=16,
-                values_callable=lambda e: [m.value for m in e])
-
-
 class OutboxMessage(Base):
     """One e-mail to one recipient, written in the transaction that caused it; sent later by the worker.
 
@@ -40,7 +35,7 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[MailKind] = mapped_column(_enum(MailKind, "mail_kind"))
+    kind: Mapped[MailKind] = mapped_column(enum_type(MailKind, "mail_kind"))
     reason: Mapped[str] = mapped_column(String(32), default="")
     recipient: Mapped[str] = mapped_column(String(254))
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
@@ -50,7 +45,7 @@ class OutboxMessage(Base):
                                                   index=True)
     conference_site_id: Mapped[int | None] = mapped_column(
         ForeignKey("conference_sites.id", ondelete="CASCADE"))
-    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus, "mail_status"), default=MailStatus.pending)
+    status: Mapped[MailStatus] = mapped_column(enum_type(MailStatus, "mail_status"), default=MailStatus.pending)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claim_token: Mapped[str | None] = mapped_column(String(36))

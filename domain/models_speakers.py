@@ -8,10 +8,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, and_, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, enum_type, utcnow
 
 
 class SpeakerKind(str, enum.Enum):
@@ -24,11 +24,6 @@ class EntrySource(str, enum.Enum):
     request = "request"    # an accepted floor request
     chair = "chair"        # added directly by the chair or secretary
     readd = "readd"        # the last speaker put back on the list
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=16,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class Floor(Base):
@@ -65,8 +60,8 @@ class SpeakerEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("speaker_lists.id", ondelete="CASCADE"), index=True)
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[SpeakerKind] = mapped_column(_enum(SpeakerKind, "speaker_kind"), default=SpeakerKind.ordinary)
-    source: Mapped[EntrySource] = mapped_column(_enum(EntrySource, "entry_source"))
+    kind: Mapped[SpeakerKind] = mapped_column(enum_type(SpeakerKind, "speaker_kind"), default=SpeakerKind.ordinary)
+    source: Mapped[EntrySource] = mapped_column(enum_type(EntrySource, "entry_source"))
     topic: Mapped[str] = mapped_column(String(300), default="")
     requested_minutes: Mapped[int | None] = mapped_column(Integer)
     allotted_minutes: Mapped[int | None] = mapped_column(Integer)  # None: the agenda item's default
@@ -101,7 +96,7 @@ class FloorRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("speaker_lists.id", ondelete="CASCADE"), index=True)
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[SpeakerKind] = mapped_column(_enum(SpeakerKind, "speaker_kind"), default=SpeakerKind.ordinary)
+    kind: Mapped[SpeakerKind] = mapped_column(enum_type(SpeakerKind, "speaker_kind"), default=SpeakerKind.ordinary)
     topic: Mapped[str] = mapped_column(String(300), default="")
     requested_minutes: Mapped[int | None] = mapped_column(Integer)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

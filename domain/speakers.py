@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from .db import utcnow
+from .db import local_iso, utcnow
 from .errors import InvalidInput, NotFound
 from .models import AgendaItem, BridgeSite, Conference, ConferenceSite, Delegate, Invitation, Unit
 from .models_speakers import REQUEST_PENDING, FloorRequest, Floor, SpeakerEntry, SpeakerKind, SpeakerList
@@ -63,15 +63,11 @@ def allotted_minutes(entry: SpeakerEntry, item: AgendaItem) -> int:
 
 
 # ---- reads ----
-def _iso(dt: datetime | None, zone: tzinfo) -> str | None:
-    return dt.astimezone(zone).isoformat() if dt is not None else None
-
-
 def item_dict(item: AgendaItem, zone: tzinfo, since: datetime | None = None) -> dict[str, Any]:
     return {"id": item.id, "position": item.position, "kind": item.kind.value, "title": item.title,
-            "planned_start": _iso(item.planned_start, zone), "duration_minutes": item.duration_minutes,
+            "planned_start": local_iso(item.planned_start, zone), "duration_minutes": item.duration_minutes,
             "speaking_minutes": item.speaking_minutes, "presenter_invitation_id": item.presenter_invitation_id,
-            "since": _iso(since, zone)}
+            "since": local_iso(since, zone)}
 
 
 async def current_agenda_item(session: AsyncSession, conference_id: int) -> dict[str, Any] | None:
@@ -106,8 +102,8 @@ def speech_times(entry: SpeakerEntry, item: AgendaItem, zone: tzinfo, now: datet
     minutes = allotted_minutes(entry, item)
     spoken = int(spoken_seconds(entry, now))
     paused_at = next((p.started_at for p in entry.pauses if p.ended_at is None), None)
-    return {"started_at": _iso(entry.started_at, zone), "ended_at": _iso(entry.ended_at, zone),
-            "paused": paused_at is not None, "paused_at": _iso(paused_at, zone),
+    return {"started_at": local_iso(entry.started_at, zone), "ended_at": local_iso(entry.ended_at, zone),
+            "paused": paused_at is not None, "paused_at": local_iso(paused_at, zone),
             "paused_seconds": int(paused_seconds(entry, now)), "elapsed_seconds": spoken,
             "allotted_seconds": minutes * 60 or None,
             "remaining_seconds": minutes * 60 - spoken if minutes else None}
@@ -124,7 +120,7 @@ def entry_dict(row: Any, item: AgendaItem, zone: tzinfo, now: datetime) -> dict[
 def empty_state(conference_id: int, now: datetime, zone: tzinfo) -> dict[str, Any]:
     return {"conference_id": conference_id, "agenda_item_id": None, "agenda_item": None, "version": 0,
             "closed": False, "default_minutes": None, "current": None, "waiting": [], "finished": [],
-            "pending_requests": 0, "server_time": _iso(now, zone)}
+            "pending_requests": 0, "server_time": local_iso(now, zone)}
 
 
 async def speakers_state(session: AsyncSession, conference_id: int, *, agenda_item_id: int | None = None,

@@ -1,7 +1,6 @@
 """What a check-in desk reads: its roster with presence (searchable by name, diacritics-blind) and the counts."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ from sqlalchemy import Row, func, select
 from ..access import Principal, invitation_filter, visible_conference
 from ..attendance import Attendance, attendance
 from ..checkin import require_desk_role
+from ..db import local_iso
 from ..models import BridgeSite, ConferenceSite, Delegate, Invitation, InvitationStatus, Unit
 from ..models_attendance import Presence
 from ..text import like_pattern
@@ -52,11 +52,9 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
 
 
 def _entry(row: Row[Any], zone: ZoneInfo) -> dict[str, Any]:
-    def local(dt: datetime | None) -> str | None:
-        return dt.astimezone(zone).isoformat() if dt else None
     return {**row._asdict(), "role": row.role.value, "status": row.status.value, "present": bool(row.present),
-            "late": bool(row.late), "first_in_at": local(row.first_in_at), "last_in_at": local(row.last_in_at),
-            "last_out_at": local(row.last_out_at)}
+            "late": bool(row.late), "first_in_at": local_iso(row.first_in_at, zone),
+            "last_in_at": local_iso(row.last_in_at, zone), "last_out_at": local_iso(row.last_out_at, zone)}
 
 
 async def attendance_of(uow: UnitOfWork, p: Principal, conference_id: int) -> Attendance:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Principal, visible_conference
+from ..db import local_iso
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import AgendaItem, BridgeSite, ConferenceSite, Delegate, Invitation, Role, Unit
 from ..models_speakers import REQUEST_PENDING, EntrySource, FloorRequest, SpeakerKind, SpeakerList
@@ -52,7 +53,7 @@ def _request_dict(row: Any, zone: tzinfo) -> dict[str, Any]:
             **person_dict(row[2], row[3], row[4], row[5]), "kind": req.kind.value, "topic": req.topic,
             "requested_minutes": req.requested_minutes, "status": status_of(req),
             "requested_at": req.requested_at.astimezone(zone).isoformat(), "requested_by_id": req.requested_by_id,
-            "resolved_at": resolved.astimezone(zone).isoformat() if resolved else None,
+            "resolved_at": local_iso(resolved, zone),
             "resolved_by_id": req.resolved_by_id, "decline_reason": req.decline_reason, "entry_id": req.entry_id}
 
 

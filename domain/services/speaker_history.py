@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Principal, visible_conference
-from ..db import utcnow
+from ..db import local_iso, utcnow
 from ..models import AgendaItem
 from ..models_speakers import SpeakerEntry, SpeakerList
 from ..speakers import entry_dict, people_query, spoken_seconds
@@ -24,7 +24,7 @@ def _speech(row: Any, item: AgendaItem, zone: tzinfo, now: datetime) -> dict[str
     out.update(agenda_item_id=item.id, agenda_item_title=item.title,
                overtime_seconds=max(0, out["elapsed_seconds"] - allotted) if allotted else 0,
                pauses=[{"started_at": p.started_at.astimezone(zone).isoformat(),
-                        "ended_at": p.ended_at.astimezone(zone).isoformat() if p.ended_at else None,
+                        "ended_at": local_iso(p.ended_at, zone),
                         "seconds": int(((p.ended_at or entry.ended_at or now) - p.started_at).total_seconds())}
                        for p in entry.pauses])
     return out
