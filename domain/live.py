@@ -33,7 +33,8 @@ async def conference_part(session: AsyncSession, conference_id: int) -> dict[str
         return None
     zone = ZoneInfo(conf.timezone)
     header = {"id": conf.id, "title": conf.title, "kind": conf.kind.value, "status": conf.status.value,
-              "timezone": conf.timezone, "starts_at": local_iso(conf.starts_at, zone), "ends_at": local_iso(conf.ends_at, zone)}
+              "timezone": conf.timezone, "starts_at": local_iso(conf.starts_at, zone),
+              "ends_at": local_iso(conf.ends_at, zone)}
     return {"conference": header, "agenda_item": await current_agenda_item(session, conference_id)}
 
 
