@@ -10,7 +10,10 @@ SERVICES    := .ci/services.sh
 SERVICES_ENV:= var/test-services.env
 PYTEST_ARGS ?=
 
-.PHONY: venv install run test bench services-start services-stop clean distclean
+VENDOR      := api/static/vendor
+VENDOR_STAMP:= $(VENDOR)/.installed
+
+.PHONY: venv install static browser messages screenshots run test bench services-start services-stop clean distclean
 
 venv install: $(STAMP)
 
@@ -22,7 +25,35 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-run: venv
+# Front-end packages: pinned in package-lock.json, installed with npm and copied into a git-ignored folder.
+# Node.js and npm come from Debian when missing.
+static: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; } || \
+		{ echo "npm is missing: install Node.js and npm"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js $(VENDOR)/swagger-ui/
+	touch $@
+
+# Debian's Chromium for the browser tests (never a downloaded browser), and DejaVu fonts for the PDF passes.
+browser:
+	@.ci/browser.sh
+
+# Extract every message into var/messages.pot (catalogs: api/i18n/vi/*.po; tests/test_i18n.py checks them).
+messages: venv
+	@mkdir -p var
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -o var/messages.pot --no-location --omit-header .
+
+# docs/screenshots/*.png from the browser tests, in both languages, at phone and projector sizes.
+screenshots: venv static browser
+	BRIDGEPOINT_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
+
+run: venv static
 	$(VENV)/bin/bridgepoint db upgrade
 	$(VENV)/bin/bridgepoint demo
 	$(VENV)/bin/bridgepoint serve --host 127.0.0.1 --port 8000
@@ -30,7 +61,7 @@ run: venv
 # One shell line: the trap stops the services even when pytest fails or is interrupted,
 # and the recipe exits with pytest's status.  The env file exports
 # BRIDGEPOINT_TEST_POSTGRES_URL and BRIDGEPOINT_TEST_REDIS_URL (unset when a server is unavailable).
-test: venv
+test: venv static browser
 	@trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT TERM; \
 	$(SERVICES) start >/dev/null || exit $$?; \
 	. $(SERVICES_ENV); \

@@ -1,7 +1,12 @@
 """The Litestar application factory."""
 from __future__ import annotations
 
-from litestar import Litestar, MediaType, get
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
@@ -9,8 +14,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy import text
 
-from api.auth import PUBLIC_PATHS, PrincipalCache, TokenAuthMiddleware, provide_principal, provide_uow
-from api.controllers import checkin, mail, speakers
+from litestar.static_files import create_static_files_router
+
+from api import controllers, pages
+from api.controllers import mail
+from api.auth import PUBLIC_PATHS, AuthMiddleware, LocaleMiddleware, PrincipalCache, provide_principal, provide_uow
 from api.controllers.agenda import AgendaController
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
@@ -22,15 +30,25 @@ from api.controllers.sites import SiteController
 from api.controllers.units import UnitController
 from api.controllers.users import UserController
 from api.errors import EXCEPTION_HANDLERS
+from api.pages.render import template_config
 from api.settings import Settings
 from domain.db import make_engine, make_sessionmaker
 from domain.passes import Keyring
-from realtime import routes as realtime_routes
+from domain.services.sessions import SessionPolicy
 from realtime.service import Realtime
 
+STATIC = Path(__file__).resolve().parent / "static"
 CONTROLLERS = [AuthController, UnitController, SiteController, ConferenceController, ConferenceSiteController,
                DelegateController, InvitationController, AgendaController, UserController, AuditController]
-FEATURE_ROUTES = [*checkin.ROUTES, *speakers.ROUTES, *mail.ROUTES, *realtime_routes.ROUTES]
+
+
+def routes_of(package: Any) -> list[Any]:
+    """The `ROUTES` of every module in a package (JSON features in api.controllers, pages in api.pages)."""
+    found: list[Any] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found.extend(getattr(module, "ROUTES", []))
+    return found
 
 
 @get("/health", operation_id="health", tags=["ops"], exclude_from_auth=True,
@@ -39,13 +57,6 @@ async def health(state: State) -> dict[str, str]:
     async with state.engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
     return {"status": "ok", "database": state.engine.dialect.name}
-
-
-@get("/", media_type=MediaType.HTML, include_in_schema=False, exclude_from_auth=True)
-async def home() -> str:
-    return ("<!doctype html><meta charset=utf-8><title>bridgepoint</title>"
-            "<h1>bridgepoint</h1><p>Hybrid conferences across bridge points.</p>"
-            "<ul><li><a href=/schema>API reference</a></li><li><a href=/health>health</a></li></ul>")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -67,16 +78,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=[health, home, *CONTROLLERS, *FEATURE_ROUTES],
+        route_handlers=[health, *CONTROLLERS, *routes_of(controllers), *routes_of(pages),
+                        create_static_files_router("/static", directories=[STATIC], include_in_schema=False,
+                                                   send_as_attachment=False)],
         on_startup=[startup],
         on_shutdown=[shutdown],
-        state=State({"settings": settings, "publisher": None, "principal_cache": PrincipalCache()}),
+        state=State({"settings": settings, "publisher": None, "principal_cache": PrincipalCache(),
+                     "session_policy": settings.session_policy()}),
         dependencies={"uow": Provide(provide_uow), "principal": Provide(provide_principal)},
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[LocaleMiddleware, DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)],
+        template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="bridgepoint", version="0.1.0", path="/schema",
             description="Hybrid conferences: a host hall and many bridge points (điểm cầu).",
-            render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin()]),
+            render_plugins=[SwaggerRenderPlugin(  # served by bridgepoint itself: the offices' networks are closed
+                path="/", js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+                favicon='<link rel="icon" href="data:,">'), JsonRenderPlugin()]),
         debug=settings.debug,
     )

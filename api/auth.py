@@ -1,22 +1,35 @@
-"""Bearer-token authentication middleware and the per-request dependencies."""
+"""Authentication: bearer tokens for the API, a session cookie for browsers (with CSRF), and the request's
+language. Also the per-request dependencies."""
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.datastructures import State
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp, Receive, Scope, Send
 
+from api.i18n import negotiate, set_locale
 from domain.access import Principal
-from domain.errors import NotFound, Unauthenticated
+from domain.errors import Forbidden, NotFound, Unauthenticated
 from domain.links import delegate_principal, invitation_of_link
 from domain.passes import InvalidToken, decode_link
-from domain.services import users
+from domain.services import sessions, users
+from domain.services.sessions import BrowserSession
 from domain.uow import UnitOfWork
 
 CACHE_SECONDS = 5.0
-PUBLIC_PATHS = ["^/health", "^/api/auth/login", "^/schema", "^/favicon", "^/$"]
+PUBLIC_PATHS = ["^/health", "^/api/auth/login", "^/schema", "^/favicon", "^/static/", "^/login", "^/lang/"]
+SESSION_COOKIE = "bp_session"
+LANG_COOKIE = "bp_lang"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "_csrf"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+RECEIVE_KEY = "bridgepoint.receive"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class PrincipalCache:
@@ -24,15 +37,15 @@ class PrincipalCache:
 
     def __init__(self, ttl: float = CACHE_SECONDS, max_size: int = 50_000) -> None:
         self.ttl, self.max_size = ttl, max_size
-        self._items: dict[str, tuple[float, Principal]] = {}
+        self._items: dict[str, tuple[float, Any]] = {}
 
-    def get(self, token: str) -> Principal | None:
+    def get(self, token: str) -> Any:
         hit = self._items.get(token)
         if hit is None or hit[0] < time.monotonic():
             return None
         return hit[1]
 
-    def put(self, token: str, principal: Principal) -> None:
+    def put(self, token: str, principal: Any) -> None:
         if len(self._items) >= self.max_size:
             self._items.clear()
         self._items[token] = (time.monotonic() + self.ttl, principal)
@@ -76,12 +89,73 @@ async def _delegate_for(state: State, token: str) -> Principal | None:
             raise Unauthenticated("this personal link was revoked or replaced", code="bad_token") from None
 
 
-class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+async def session_for(state: State, token: str) -> BrowserSession:
+    """The browser session behind a cookie (cached like tokens, so idle time is written at most every 5 s)."""
+    cache: PrincipalCache = state.principal_cache
+    key = f"session:{token}"
+    found = cache.get(key)
+    if found is None:
+        found = await sessions.resolve(new_uow(state), token, state.session_policy)
+        cache.put(key, found)
+    return found  # type: ignore[return-value]
+
+
+def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The language cookie, else the browser's `Accept-Language`."""
+    chosen = connection.cookies.get(LANG_COOKIE)
+    return chosen if chosen in ("vi", "en") else negotiate(connection.headers.get("accept-language"))
+
+
+async def submitted_csrf(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The CSRF token of a request: the `X-CSRF-Token` header (htmx, fetch) or the `_csrf` form field."""
+    sent = connection.headers.get(CSRF_HEADER)
+    if sent is None and connection.headers.get("content-type", "").startswith(FORM_TYPES):
+        receive = connection.scope.get(RECEIVE_KEY, connection.receive)  # type: ignore[call-overload]
+        form = await Request(connection.scope, receive).form()  # parsed once: the handler reads it again
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    return sent
+
+
+def check_csrf(sent: str | None, expected: str) -> None:
+    if not sent or not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden("the form has expired or did not come from bridgepoint; reload the page and try again",
+                        code="csrf_failed")
+
+
+class LocaleMiddleware:
+    """Sets the request's language before anything else runs (signed-in users' choice overrides it later)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            set_locale(request_locale(ASGIConnection(scope)))
+        await self.app(scope, receive, send)
+
+
+class AuthMiddleware(AbstractAuthenticationMiddleware):
+    """A bearer token (API clients), else the session cookie (browsers; unsafe methods need the CSRF token)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[RECEIVE_KEY] = receive  # type: ignore[literal-required]  # the CSRF check may read a form body
+        await super().__call__(scope, receive, send)
+
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        state = connection.app.state
         token = bearer_token(connection)
-        if token is None:
-            raise Unauthenticated("send a bearer token (POST /api/auth/login)", code="unauthenticated")
-        return AuthenticationResult(user=await principal_for(connection.app.state, token), auth=token)
+        if token is not None:
+            return AuthenticationResult(user=await principal_for(state, token), auth=token)
+        cookie = connection.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise Unauthenticated("send a bearer token (POST /api/auth/login) or sign in", code="unauthenticated")
+        session = await session_for(state, cookie)
+        if session.locale:
+            set_locale(session.locale)
+        if connection.scope.get("method") in UNSAFE_METHODS:
+            check_csrf(await submitted_csrf(connection), session.csrf_token)
+        return AuthenticationResult(user=session.principal, auth=session)
 
 
 async def provide_uow(state: State) -> UnitOfWork:

@@ -4,26 +4,56 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from urllib.parse import quote
+
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from api.i18n import gettext
+from api.i18n.errors import message_for
+from domain.errors import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 log = logging.getLogger("bridgepoint")
 PROBLEM = "application/problem+json"
 STATUS = {InvalidInput: 422, NotFound: 404, Forbidden: 403, Unauthenticated: 401, Conflict: 409}
-TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 413: "Request too large", 422: "Invalid input",
-          429: "Too many requests", 500: "Internal server error"}
+TITLES = {400: N_("Bad request"), 401: N_("Authentication required"), 403: N_("Forbidden"), 404: N_("Not found"),
+          405: N_("Method not allowed"), 409: N_("Conflict"), 413: N_("Request too large"),
+          422: N_("Invalid input"), 429: N_("Too many requests"), 500: N_("Internal server error")}
 HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               413: "too_large", 429: "rate_limited"}
 
 
+# Paths that answer JSON or files; everything else is a page and gets its errors as a page.
+NOT_PAGES = ("/api/", "/ws/", "/ical/", "/schema", "/health", "/static/")
+
+
+def is_page(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith(NOT_PAGES) and not path.endswith((".png", ".svg", ".ics", ".pdf", ".zip"))
+
+
+def error_page(request: Request, status: int, code: str, detail: str) -> Response[Any]:
+    """A page's error in the user's language, with the same status and code as the API would give; a page that
+    needs a signed-in user sends the browser to the sign-in page and back."""
+    if status == 401:
+        target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        if request.headers.get("hx-request") == "true":
+            return Response("", status_code=401, headers={"HX-Redirect": target})
+        return Redirect(target, status_code=303)
+    from api.pages.render import render  # the pages import this module
+    html = render("error.html", status=status, code=code, detail=message_for(code, detail),
+                  title=gettext(TITLES.get(status, "Error")), session=None, request=request)
+    return Response(html, status_code=status, media_type=MediaType.HTML, headers={"X-Error-Code": code})
+
+
 def problem(request: Request, status: int, code: str, detail: str, field: str | None = None,
-            extra: dict[str, Any] | None = None) -> Response[dict[str, Any]]:
+            extra: dict[str, Any] | None = None) -> Response[Any]:
+    if is_page(request):
+        return error_page(request, status, code, detail)
     body: dict[str, Any] = {"type": f"urn:bridgepoint:problem:{code}", "title": TITLES.get(status, "Error"),
-                            "status": status, "detail": detail, "code": code,
+                            "status": status, "detail": message_for(code, detail), "code": code,
                             "instance": request.url.path}
     if field:
         body["field"] = field

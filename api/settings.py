@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+
+from domain.services.sessions import SessionPolicy
 
 
 def _env(name: str, default: str = "") -> str:
@@ -26,6 +29,8 @@ class Settings:
     mail_from: str = field(default_factory=lambda: _env("MAIL_FROM", "Văn phòng hội nghị <bridgepoint@localhost>"))
     live_recheck_seconds: float = field(default_factory=lambda: float(_env("LIVE_RECHECK_SECONDS", "30")))
     mail_worker: bool = field(default_factory=lambda: _env("MAIL_WORKER", "1") in ("1", "true", "yes"))
+    session_idle_minutes: int = field(default_factory=lambda: int(_env("SESSION_IDLE_MINUTES", "120")))
+    session_hours: int = field(default_factory=lambda: int(_env("SESSION_HOURS", "14")))
 
     def __post_init__(self) -> None:
         if not str(self.keys_dir) or str(self.keys_dir) == ".":
@@ -35,6 +40,10 @@ class Settings:
         if not self.database_url:
             object.__setattr__(self, "database_url",
                                f"sqlite+aiosqlite:///{(self.data_dir / 'bridgepoint.db').as_posix()}")
+
+    def session_policy(self) -> SessionPolicy:
+        return SessionPolicy(idle=timedelta(minutes=self.session_idle_minutes),
+                             absolute=timedelta(hours=self.session_hours))
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -39,3 +39,118 @@ class Unauthenticated(DomainError):
 class Conflict(DomainError):
     """The change conflicts with the current state (HTTP 409)."""
     code = "conflict"
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation (extracted by `make messages`); translated where it is shown."""
+    return message
+
+
+# Every error code bridgepoint answers with, registered once, with the text a person reads. The services'
+# own messages are more specific (they name the thing); pages and problem details in Vietnamese show these.
+# tests/test_i18n.py fails when a code used anywhere is missing here or has no Vietnamese translation.
+MESSAGES: dict[str, str] = {
+    # generic and HTTP-level
+    "domain_error": N_("The request could not be carried out."),
+    "invalid": N_("A value is not valid."),
+    "invalid_input": N_("A value is missing or has the wrong type."),
+    "malformed_json": N_("The request body could not be read."),
+    "bad_request": N_("The request could not be read."),
+    "not_found": N_("Not found, or you may not see it."),
+    "forbidden": N_("You may not do this."),
+    "conflict": N_("This conflicts with the current state."),
+    "unauthenticated": N_("Please sign in."),
+    "method_not_allowed": N_("This action is not available here."),
+    "too_large": N_("The request is too large."),
+    "rate_limited": N_("Too many attempts; wait a moment and try again."),
+    "internal_error": N_("An unexpected error occurred; it has been logged."),
+    "csrf_failed": N_("The form has expired or did not come from bridgepoint; reload the page and try again."),
+    "session_expired": N_("Your session has ended; please sign in again."),
+    "unknown_language": N_("This language is not available."),
+    # sign-in and users
+    "bad_credentials": N_("Wrong username or password."),
+    "bad_token": N_("The token is unknown, expired or revoked."),
+    "forbidden_role": N_("Your role may not do this."),
+    "user_not_found": N_("The user was not found."),
+    "duplicate_username": N_("This username is already taken."),
+    "weak_password": N_("The password must have at least 8 characters."),
+    "sites_for_operators_only": N_("Only operators are bound to bridge points."),
+    "not_yourself": N_("You cannot do this to your own account."),
+    # field values
+    "blank": N_("This field must not be blank."),
+    "required": N_("This field is required."),
+    "out_of_range": N_("The value is out of range."),
+    "unknown_reference": N_("The referenced item does not exist."),
+    "invalid_timezone": N_("Unknown time zone."),
+    "invalid_filename": N_("The file name is not allowed."),
+    "ends_before_starts": N_("The end must be after the start."),
+    # units, points, delegates
+    "unit_not_found": N_("The unit was not found."),
+    "unit_in_use": N_("The unit is still used by points, delegates or other units."),
+    "unit_cycle": N_("A unit cannot be placed under itself."),
+    "duplicate_code": N_("This code is already used."),
+    "site_not_found": N_("The bridge point was not found."),
+    "site_inactive": N_("The bridge point is inactive."),
+    "delegate_not_found": N_("The delegate was not found."),
+    "delegate_in_use": N_("The delegate is still invited to a conference."),
+    "organizer_not_found": N_("The organizer was not found."),
+    # conferences and their points
+    "conference_not_found": N_("The conference was not found."),
+    "conference_read_only": N_("The conference has ended or was cancelled and can no longer be changed."),
+    "conference_not_scheduled": N_("The conference is not scheduled."),
+    "conference_not_live": N_("The conference is not live."),
+    "conference_not_ended": N_("The conference has not ended yet."),
+    "illegal_transition": N_("The conference cannot go to that state from its current one."),
+    "not_draft": N_("Only a draft can be changed this way."),
+    "no_sites": N_("The conference has no bridge points yet."),
+    "host_exists": N_("The conference already has a host hall."),
+    "site_already_added": N_("This bridge point already takes part in the conference."),
+    "site_busy": N_("The bridge point is busy in another conference at that time."),
+    "delegate_busy": N_("The delegate is invited to another conference at that time."),
+    "conference_site_not_found": N_("The bridge point does not take part in this conference."),
+    "site_has_invitations": N_("Delegates are still invited at this bridge point."),
+    "not_site_operator": N_("The user does not operate this bridge point."),
+    "not_your_site": N_("This is not one of your bridge points."),
+    "same_site": N_("The delegate is already at this bridge point."),
+    # invitations and passes
+    "invitation_not_found": N_("The invitation was not found."),
+    "already_invited": N_("The delegate is already invited."),
+    "invitation_not_active": N_("The invitation is no longer active."),
+    "invitation_inactive": N_("The invitation is no longer active."),
+    "invitation_substituted": N_("The delegate was substituted."),
+    "use_substitute": N_("Use substitution to replace a delegate."),
+    "wrong_role": N_("This role does not allow it."),
+    "invalid_link": N_("This personal link is not valid any more."),
+    "invalid_feed": N_("This calendar address is not valid any more."),
+    "nonce_reused": N_("This scan number was already used for another pass."),
+    "nothing_to_record": N_("There is nothing to record."),
+    # agenda and speakers
+    "agenda_item_not_found": N_("The agenda item was not found."),
+    "incomplete_order": N_("The new order must list every item exactly once."),
+    "stale_version": N_("Someone else changed this list in the meantime; reload and try again."),
+    "speech_in_progress": N_("Someone is speaking; end that speech first."),
+    "speaker_entry_not_found": N_("The speaker entry was not found."),
+    "already_waiting": N_("The delegate is already waiting to speak."),
+    "already_current": N_("This item is already the current one."),
+    "already_finished": N_("This speech has already finished."),
+    "already_paused": N_("The speech is already paused."),
+    "already_closed": N_("The list of speakers is already closed."),
+    "not_waiting": N_("The delegate is not waiting to speak."),
+    "not_paused": N_("The speech is not paused."),
+    "not_current_item": N_("This is not the current agenda item."),
+    "no_waiting_speaker": N_("Nobody is waiting to speak."),
+    "no_last_speaker": N_("There is no previous speaker."),
+    "no_current_speaker": N_("Nobody is speaking."),
+    "no_current_item": N_("No agenda item is current."),
+    "list_closed": N_("The list of speakers is closed."),
+    "floor_request_not_found": N_("The floor request was not found."),
+    "request_pending": N_("A floor request for this delegate is already pending."),
+    "not_pending": N_("The floor request is no longer pending."),
+    # mail and notices
+    "message_not_found": N_("The message was not found."),
+    "message_not_failed": N_("Only a failed message can be sent again."),
+    "notice_not_found": N_("The notice was not found."),
+    "receipt_not_found": N_("The acknowledgement was not found."),
+    "attachment_not_found": N_("The attachment was not found."),
+    "attachment_size": N_("The attachment is too large."),
+}

@@ -154,6 +154,7 @@ class User(Base):
     delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     feed_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bump: revoke calendar URLs
+    locale: Mapped[str | None] = mapped_column(String(8))  # the language chosen in the pages; None: the browser's
     sites: Mapped[list[BridgeSite]] = relationship(secondary=user_sites, lazy="selectin")
 
 
@@ -164,6 +165,19 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebSession(Base):
+    """A browser's sign-in: the cookie holds the secret, the row its digest, CSRF token and expiry."""
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())  # absolute end, whatever the activity
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

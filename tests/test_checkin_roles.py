@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from api.controllers import checkin
+from api.controllers import checkin, passes
 from tests.factories import World
 from tests.matrix import Walk, modules_of, routes_of
 from tests.test_role_matrix import ROLES, Prep, _world_for_matrix, fixed, staff_fresh
@@ -107,7 +107,7 @@ async def _world(api: Any) -> World:
 
 async def test_every_checkin_route_for_every_role(api):
     w = await _world(api)
-    walk = Walk(routes_of(api.app, modules_of(checkin.ROUTES)), html_errors=True)
+    walk = Walk(routes_of(api.app, modules_of([*checkin.ROUTES, *passes.ROUTES])), html_errors=True)
     for method, name, prep, expected in MATRIX:
         for role in WHO:
             path, body = await prep(api, w, role)

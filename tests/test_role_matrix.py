@@ -210,7 +210,7 @@ async def _world_for_matrix(api: Any) -> World:
 async def test_every_endpoint_for_every_role(api):
     from api.app import CONTROLLERS
     w = await _world_for_matrix(api)
-    routes = routes_of(api.app, modules_of(CONTROLLERS) | {"api.app"}) - {("GET", "/")}
+    routes = routes_of(api.app, modules_of(CONTROLLERS) | {"api.app"})
     walk = Walk(routes - {("POST", "/api/auth/login")})  # login: test_rules
     for method, name, prep, expected in MATRIX:
         for role in ROLES:

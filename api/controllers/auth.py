@@ -4,7 +4,8 @@ from litestar import Controller, Request, get, post
 
 from api.schemas import LoginIn, TokenOut, UserOut, user_out
 from domain.access import Principal
-from domain.services import users
+from domain.services import sessions, users
+from domain.services.sessions import BrowserSession
 from domain.uow import UnitOfWork
 
 
@@ -20,6 +21,10 @@ class AuthController(Controller):
 
     @post("/logout", operation_id="logout", status_code=204, description="Revoke the token in use.")
     async def logout(self, request: Request, uow: UnitOfWork) -> None:
+        if isinstance(request.auth, BrowserSession):
+            await sessions.sign_out(uow, request.auth.token)
+            request.app.state.principal_cache.drop(f"session:{request.auth.token}")
+            return
         await users.logout(uow, request.auth)
         request.app.state.principal_cache.drop(request.auth)
 

@@ -11,11 +11,10 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from api.auth import new_uow
-from api.controllers.checkin_schemas import (AttendanceOut, CheckInOut, ManualIn, OfflineKitOut, OfflineUploadIn,
+from api.schemas.checkin import (AttendanceOut, CheckInOut, ManualIn, OfflineKitOut, OfflineUploadIn,
                                              OfflineUploadOut, RelocationIn, RelocationOut, RosterPage, ScanIn,
                                              SiteStatusIn, SiteStatusOut, WalkInIn)
 from api.controllers.common import Limit, Offset, QueryId, Search
-from api.controllers.passes import ROUTES as PASS_ROUTES
 from api.schemas import MAX_ID
 from domain.access import Principal
 from domain.checkin import Desk, ScanRequest, WalkIn, check_in
@@ -145,4 +144,4 @@ async def attendance(conference_id: ConferenceId, uow: UnitOfWork, principal: Pr
     return msgspec.convert(counts.to_dict(), AttendanceOut)
 
 
-ROUTES: list[Any] = [CheckinController, attendance, *PASS_ROUTES]
+ROUTES: list[Any] = [CheckinController, attendance]

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from api.controllers.common import Limit, Offset, QueryId
 from api.controllers.conferences import ConferenceId
 from api.schemas import MAX_ID
-from api.schemas_mail import (AcknowledgeIn, FeedUrlOut, InviteReportOut, NoticeIn, NoticeOut, OutboxOut,
+from api.schemas.mail import (AcknowledgeIn, FeedUrlOut, InviteReportOut, NoticeIn, NoticeOut, OutboxOut,
                               OutboxPageOut, PersonalAgendaOut, ReceiptOut, SiteNoticeOut, StaffFeedsOut, feed_url_out,
                               invite_report_out, notice_out, outbox_out, personal_agenda_out, receipt_out,
                               site_notice_out, staff_feeds_out)

@@ -7,8 +7,8 @@ from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 
-from api.controllers.checkin_schemas import PassOut
-from api.pages import PRIVATE_HEADERS, not_found_page, pass_page
+from api.schemas.checkin import PassOut
+from api.pages.passes import PRIVATE_HEADERS, not_found_page, pass_page
 from api.schemas import MAX_ID
 from domain.access import Principal
 from domain.errors import NotFound

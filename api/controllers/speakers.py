@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from api.controllers.common import Limit, Offset, QueryId
 from api.controllers.conferences import ConferenceId
 from api.schemas import MAX_ID
-from api.schemas_speakers import (AcceptIn, CurrentItemIn, DeclineIn, FloorRequestIn, FloorRequestOut,
+from api.schemas.speakers import (AcceptIn, CurrentItemIn, DeclineIn, FloorRequestIn, FloorRequestOut,
                                   FloorRequestPage, ReorderIn, RequestStatus, SpeakerAdd, SpeakersOut,
                                   SpeakerUpdate, SpeakingTotals, SpeechPage)
 from domain.access import Principal

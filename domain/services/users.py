@@ -121,17 +121,23 @@ async def update_user(uow: UnitOfWork, p: Principal, user_id: int, fields: dict[
         return user
 
 
+async def verify_login(s: AsyncSession, username: str, password: str) -> User:
+    """The active user with this name and password, else `bad_credentials` (the same time either way)."""
+    user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None and user.active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        raise Unauthenticated("wrong username or password", code="bad_credentials")
+    return user
+
+
 async def login(uow: UnitOfWork, username: str, password: str) -> tuple[str, User]:
     async with uow:
         s = uow.session
-        user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
-        try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-            ok = user is not None and user.active
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok or user is None:
-            raise Unauthenticated("wrong username or password", code="bad_credentials")
+        user = await verify_login(s, username, password)
         token = secrets.token_urlsafe(32)
         s.add(ApiToken(token_hash=token_digest(token), user_id=user.id, expires_at=utcnow() + TOKEN_TTL))
         audit(s, principal_of(user), "user.login", subject=user)

@@ -18,10 +18,10 @@ from domain.errors import NotFound, Unauthenticated
 from domain.models_presence import SiteOutage
 from domain.uow import UnitOfWork
 
-from .connection import LiveConnection
-from .hub import ConferenceGone
-from .protocol import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
-from .service import Realtime
+from realtime.connection import LiveConnection
+from realtime.hub import ConferenceGone
+from realtime.protocol import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from realtime.service import Realtime
 
 
 
