@@ -1,6 +1,6 @@
 """Write (or extend) a Vietnamese catalog from a Python dict of English → Vietnamese.
 
-    python scripts/write_po.py api/i18n/vi/AREA.po translations.py
+    python scripts/write_po.py domain/locales/vi/AREA.po translations.py
 `translations.py` defines VI = {...}. Existing entries of the catalog are kept; new ones are added.
 """
 from __future__ import annotations

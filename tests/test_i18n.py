@@ -33,7 +33,7 @@ def test_every_message_has_a_vietnamese_translation() -> None:
     assert len(messages) > 100, "extraction found too little: check babel.cfg"
     catalog = i18n.catalog("vi")
     missing = {m: where[0] for m, where in messages.items() if not catalog.get(m) or not catalog.get(m).string}
-    assert not missing, "messages without a Vietnamese translation (add them to api/i18n/vi/*.po):\n" + "\n".join(
+    assert not missing, "messages without a Vietnamese translation (add them to domain/locales/vi/*.po):\n" + "\n".join(
         f"  {where}: {m!r}" for m, where in sorted(missing.items(), key=lambda kv: kv[1]))
 
 

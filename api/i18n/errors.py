@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from domain.errors import MESSAGES, DomainError
 
-from . import current_locale, gettext
+from domain.i18n import current_locale, gettext
 
 
 def message_for(code: str, english: str) -> str:
