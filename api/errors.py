@@ -53,7 +53,7 @@ def problem(request: Request, status: int, code: str, detail: str, field: str | 
     if is_page(request):
         return error_page(request, status, code, detail)
     body: dict[str, Any] = {"type": f"urn:bridgepoint:problem:{code}", "title": TITLES.get(status, "Error"),
-                            "status": status, "detail": message_for(code, detail), "code": code,
+                            "status": status, "detail": message_for(code, detail, extra), "code": code,
                             "instance": request.url.path}
     if field:
         body["field"] = field

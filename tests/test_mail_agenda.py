@@ -73,5 +73,7 @@ async def test_a_cancelled_or_forged_link_opens_nothing(api):
     token = await personal_link(api, w.invitations["vinh"])
     await api.patch(f"/api/conferences/{w.conference}/invitations/{w.invitations['vinh']}", {"status": "cancelled"})
     r = await api.client.get(f"/p/{token}/agenda")
-    assert r.status_code == 404 and r.json()["code"] == "invalid_link"
+    # a page: the error is a page in the delegate's language, with the API's status and code
+    assert r.status_code == 404 and r.headers["X-Error-Code"] == "invalid_link"
+    assert r.headers["content-type"].startswith("text/html") and "Đường dẫn cá nhân này không còn hiệu lực" in r.text
     assert (await api.client.get("/p/not-a-token/agenda")).status_code == 404
