@@ -155,6 +155,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     feed_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bump: revoke calendar URLs
     locale: Mapped[str | None] = mapped_column(String(8))  # the language chosen in the pages; None: the browser's
+    search: Mapped[str] = mapped_column(String(600), default="", server_default="")
     sites: Mapped[list[BridgeSite]] = relationship(secondary=user_sites, lazy="selectin")
 
 

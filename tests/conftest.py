@@ -99,7 +99,7 @@ class Api:
         """Create a user with a ready token; returns the Authorization header."""
         async with self.sessionmaker() as s:
             user = User(username=username, display_name=username, password_hash=PASSWORD_HASH, role=Role(role),
-                        delegate_id=delegate_id)
+                        delegate_id=delegate_id, search=username)
             user.sites = [await s.get(BridgeSite, i) for i in sites or []]
             s.add(user)
             await s.flush()

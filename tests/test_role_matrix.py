@@ -186,6 +186,7 @@ MATRIX: list[tuple[str, str, Prep, dict[str, int]]] = [
     ("PATCH", "agenda item", fixed(C + "/agenda/{w.agenda}", {"duration_minutes": 15}), expect(200, **CONF_WRITE)),
     ("DELETE", "agenda item", staff_fresh(_del_agenda, fixed(C + "/agenda/{w.agenda}")), expect(204, **CONF_WRITE)),
     ("GET", "users", fixed("/api/users"), expect(200, org=403)),
+    ("GET", "user picker", fixed("/api/users/picker?role=operator&q=op"), expect(200)),
     ("POST", "users", _new_user, expect(201, org=403)),
     ("GET", "user", fixed("/api/users/1"), expect(200, org=403)),
     ("PATCH", "user", fixed("/api/users/1", {"display_name": "Văn phòng"}), expect(200, org=403)),

@@ -219,3 +219,21 @@ async def test_cancelling_or_substituting_an_invitation_records_the_pass_revocat
     revoked = (await api.get("/api/audit", params={"action": "pass.revoked"}))["items"]
     assert {(e["subject_id"], e["detail"]["reason"]) for e in revoked} == {
         (w.invitations["vinh"], "cancelled"), (w.invitations["ngoc"], "substituted")}
+
+
+async def test_the_user_picker_offers_organizers_what_they_assign_and_nothing_more(api):
+    site = (await api.post("/api/sites", {"code": "DC-QK3", "name": "Quân khu 3"}))["id"]
+    await api.user("boss", "admin")
+    await api.post("/api/users", {"username": "vanhanh.qk3", "password": "long-enough-1", "role": "operator",
+                                  "display_name": "Trần Đức Vịnh", "site_ids": [site]}, who="boss")
+    await api.post("/api/users", {"username": "chutri", "password": "long-enough-1", "role": "chair",
+                                  "display_name": "Phùng Sĩ Tấn"}, who="boss")
+    await api.post("/api/users", {"username": "tv", "password": "long-enough-1", "role": "viewer"}, who="boss")
+    found = await api.get("/api/users/picker?q=duc%20vinh")
+    assert [u["username"] for u in found] == ["vanhanh.qk3"]
+    assert set(found[0]) == {"id", "username", "display_name", "role", "site_ids"} and found[0]["site_ids"] == [site]
+    assert [u["username"] for u in await api.get(f"/api/users/picker?site_id={site}")] == ["vanhanh.qk3"]
+    everyone = {u["username"] for u in await api.get("/api/users/picker?limit=100")}
+    assert "chutri" in everyone and "tv" not in everyone and "boss" not in everyone
+    r = await api.get("/api/users/picker?role=admin", expect=400)
+    assert r["field"] == "role"

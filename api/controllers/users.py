@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 from litestar import Controller, get, patch, post
 from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset
-from api.schemas import MAX_ID, UserCreate, UserOut, UserPage, UserUpdate, enum_fields, user_out
+from api.controllers.common import Limit, Offset, QueryId, Search
+from api.schemas import MAX_ID, PickedUserOut, UserCreate, UserOut, UserPage, UserUpdate, enum_fields, user_out
 from domain.access import Principal
 from domain.models import Role
 from domain.services import users
@@ -25,6 +25,17 @@ class UserController(Controller):
                     limit: Limit = 50, offset: Offset = 0) -> UserPage:
         page = await users.list_users(uow, principal, role=Role(role) if role else None, limit=limit, offset=offset)
         return UserPage([user_out(u) for u in page.items], page.total, page.limit, page.offset)
+
+    @get("/picker", operation_id="pickUsers",
+         description="Active chairs, operators and organizers to assign to a conference or a bridge point "
+                     "(organizers and administrators): id, name, role and bound points only. `q` ignores case and "
+                     "diacritics; `site_id` keeps the operators bound to that point.")
+    async def picker(self, uow: UnitOfWork, principal: Principal, q: Search = None,
+                     role: Literal["chair", "operator", "organizer"] | None = None, site_id: QueryId = None,
+                     limit: Annotated[int, Parameter(ge=1, le=100)] = 20) -> list[PickedUserOut]:
+        found = await users.pick_users(uow, principal, role=Role(role) if role else None, q=q, site_id=site_id,
+                                       limit=limit)
+        return [PickedUserOut(u.id, u.username, u.display_name, u.role.value, u.site_ids) for u in found]
 
     @post("/", operation_id="createUser", description="Create an account; operators are bound to sites.")
     async def create(self, data: UserCreate, uow: UnitOfWork, principal: Principal) -> UserOut:

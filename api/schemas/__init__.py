@@ -373,6 +373,14 @@ class UserOut(Struct):
     delegate_id: int | None
 
 
+class PickedUserOut(Struct):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    site_ids: list[int]
+
+
 class UserPage(Struct):
     items: list[UserOut]
     total: int

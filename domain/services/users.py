@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -11,10 +12,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..access import Principal, require_admin
+from ..access import Principal, require_admin, require_staff
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from ..models import ApiToken, BridgeSite, Role, User
+from ..models import ApiToken, BridgeSite, Role, User, user_sites
+from ..text import like_pattern, search_text
 from ..uow import UnitOfWork
 from .common import Page, audit, check_text, must_exist, paginate
 
@@ -63,6 +65,7 @@ async def create_user(uow: UnitOfWork, p: Principal | None, fields: dict[str, An
         if (await s.execute(select(User.id).where(User.username == fields["username"]))).first():
             raise Conflict(f"user {fields['username']!r} exists", code="duplicate_username", field="username")
         user = User(**fields, password_hash=hash_password(password))
+        user.search = search_text(user.display_name, user.username)
         user.sites = await _sites(s, site_ids)
         s.add(user)
         await s.flush()
@@ -79,6 +82,36 @@ async def list_users(uow: UnitOfWork, p: Principal, *, role: Role | None = None,
         stmt = stmt.where(User.role == role)
     async with uow:
         return await paginate(uow.session, stmt, limit, offset)
+
+
+@dataclass(frozen=True)
+class PickedUser:
+    """What an organizer needs to assign a chair or an operator, and nothing more."""
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    site_ids: list[int]
+
+
+PICKABLE_ROLES = (Role.chair, Role.operator, Role.organizer)
+
+
+async def pick_users(uow: UnitOfWork, p: Principal, *, role: Role | None = None, q: str | None = None,
+                     site_id: int | None = None, limit: int = 20) -> list[PickedUser]:
+    """Active chairs, operators and organizers for an organizer to assign (optionally those of one point);
+    administrators and wall-board accounts are not offered."""
+    require_staff(p)
+    if role is not None and role not in PICKABLE_ROLES:
+        raise InvalidInput("only chairs, operators and organizers can be picked", code="wrong_role", field="role")
+    stmt = select(User).where(User.active.is_(True), User.role.in_([role] if role else PICKABLE_ROLES))
+    if q:
+        stmt = stmt.where(User.search.like(like_pattern(q), escape="\\"))
+    if site_id is not None:
+        stmt = stmt.where(User.id.in_(select(user_sites.c.user_id).where(user_sites.c.site_id == site_id)))
+    async with uow:
+        rows = (await uow.session.execute(stmt.order_by(User.display_name, User.username).limit(limit))).scalars()
+        return [PickedUser(u.id, u.username, u.display_name, u.role, sorted(s.id for s in u.sites)) for u in rows]
 
 
 async def get_user(uow: UnitOfWork, p: Principal, user_id: int) -> User:
@@ -113,6 +146,7 @@ async def update_user(uow: UnitOfWork, p: Principal, user_id: int, fields: dict[
             user.sites = await _sites(s, fields.pop("site_ids") or [])
         for k, v in fields.items():
             setattr(user, k, v)
+        user.search = search_text(user.display_name, user.username)
         if user.sites and user.role is not Role.operator:
             raise InvalidInput("only operators are bound to bridge sites", code="sites_for_operators_only",
                                field="site_ids")

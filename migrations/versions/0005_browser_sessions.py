@@ -1,4 +1,5 @@
-"""browser sessions (cookie sign-in with CSRF token, idle and absolute expiry) and each user's language
+"""browser sessions (cookie sign-in with CSRF token, idle and absolute expiry), each user's language, and a
+diacritic-blind search column on users (the user picker)
 
 Revision ID: 0005
 Revises: 0004
@@ -8,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from domain.db import UTCDateTime
+from domain.text import search_text
 
 revision = '0005'
 down_revision = '0004'
@@ -34,10 +36,16 @@ def upgrade() -> None:
     op.create_index(op.f('ix_web_sessions_user_id'), 'web_sessions', ['user_id'], unique=False)
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('locale', sa.String(length=8), nullable=True))
+        batch.add_column(sa.Column('search', sa.String(length=600), server_default='', nullable=False))
+    conn = op.get_bind()
+    for uid, username, display_name in conn.execute(sa.text("SELECT id, username, display_name FROM users")):
+        conn.execute(sa.text("UPDATE users SET search = :s WHERE id = :id"),
+                     {"s": search_text(display_name, username), "id": uid})
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users') as batch:
+        batch.drop_column('search')
         batch.drop_column('locale')
     op.drop_index(op.f('ix_web_sessions_user_id'), table_name='web_sessions')
     op.drop_table('web_sessions')
