@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar import Request
 from sqlalchemy import text
 
 from litestar.static_files import create_static_files_router
@@ -30,6 +31,7 @@ from api.controllers.sites import SiteController
 from api.controllers.units import UnitController
 from api.controllers.users import UserController
 from api.errors import EXCEPTION_HANDLERS
+from api.security import SecurityHeadersMiddleware
 from api.pages.render import template_config
 from api.settings import Settings
 from domain.db import make_engine, make_sessionmaker
@@ -40,6 +42,21 @@ from realtime.service import Realtime
 STATIC = Path(__file__).resolve().parent / "static"
 CONTROLLERS = [AuthController, UnitController, SiteController, ConferenceController, ConferenceSiteController,
                DelegateController, InvitationController, AgendaController, UserController, AuditController]
+
+
+class LocalSwaggerPlugin(SwaggerRenderPlugin):
+    """Swagger UI from bridgepoint's own static files (the offices' networks are closed), started by a module of
+    ours instead of an inline script (the Content-Security-Policy allows none)."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        vendor = "/static/vendor/swagger-ui"
+        return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bridgepoint API</title>'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f'<link rel="stylesheet" href="{vendor}/swagger-ui.css"><link rel="icon" href="data:,">'
+                f'<script src="{vendor}/swagger-ui-bundle.js"></script>'
+                f'<script src="{vendor}/swagger-ui-standalone-preset.js"></script>'
+                f'<script type="module" src="/static/js/swagger-init.js"></script></head>'
+                f'<body><div id="swagger-container" data-spec="/schema/openapi.json"></div></body></html>').encode()
 
 
 def routes_of(package: Any) -> list[Any]:
@@ -86,16 +103,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "publisher": None, "principal_cache": PrincipalCache(),
                      "session_policy": settings.session_policy()}),
         dependencies={"uow": Provide(provide_uow), "principal": Provide(provide_principal)},
-        middleware=[LocaleMiddleware, DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[DefineMiddleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
+                    LocaleMiddleware, DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)],
         template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="bridgepoint", version="0.1.0", path="/schema",
             description="Hybrid conferences: a host hall and many bridge points (điểm cầu).",
-            render_plugins=[SwaggerRenderPlugin(  # served by bridgepoint itself: the offices' networks are closed
-                path="/", js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                css_url="/static/vendor/swagger-ui/swagger-ui.css",
-                standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
-                favicon='<link rel="icon" href="data:,">'), JsonRenderPlugin()]),
+            render_plugins=[LocalSwaggerPlugin(path="/"), JsonRenderPlugin()]),
         debug=settings.debug,
     )

@@ -22,7 +22,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     _upgrade(settings)
     uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, ws_per_message_deflate=False, proxy_headers=True)
+                log_level=args.log_level, ws_per_message_deflate=False, proxy_headers=True,
+                server_header=False)
     return 0
 
 

@@ -160,3 +160,15 @@ async def test_the_api_viewer_loads_its_assets_from_bridgepoint_itself(api: Api)
     r = await api.client.get("/schema")
     assert r.status_code == 200
     assert "cdn." not in r.text and "/static/vendor/swagger-ui/swagger-ui-bundle.js" in r.text
+    assert "<script>" not in r.text and "/static/js/swagger-init.js" in r.text
+    assert (await api.client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")).status_code == 200
+
+
+async def test_every_response_carries_the_browser_security_headers(api: Api) -> None:
+    for path in ("/login", "/api/conferences", "/static/css/app.css", "/health"):
+        r = await api.client.get(path, headers=api.as_("org"))
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["permissions-policy"].startswith("camera=()")
+        assert "strict-transport-security" not in r.headers  # http: no HSTS
