@@ -91,6 +91,7 @@ MESSAGES: dict[str, str] = {
     "duplicate_code": N_("This code is already used."),
     "site_not_found": N_("The bridge point was not found."),
     "site_inactive": N_("The bridge point is inactive."),
+    "empty_selection": N_("Pick at least one bridge point or unit."),
     "delegate_not_found": N_("The delegate was not found."),
     "delegate_in_use": N_("The delegate is still invited to a conference."),
     "organizer_not_found": N_("The organizer was not found."),

@@ -1,0 +1,444 @@
+"""Picking many bridge points at once (the unit tree, diacritic-blind search, "every point under this unit"),
+adding them to a conference in one transaction with a result per point, and the points page's view of a
+conference's points (unit, role, chair, operators, expected attendance with its capacity warning)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..access import Principal, require_staff, visible_conference
+from ..errors import InvalidInput, NotFound
+from ..models import (ACTIVE_INVITATION, BridgeSite, Conference, ConferenceSite, Delegate, Invitation, Role,
+                      SiteRole, Unit, User, conference_site_operators)
+from ..text import like_pattern
+from ..uow import UnitOfWork
+from . import conference_sites, users
+from .common import READ_ONLY, audit, ensure_editable, must_exist
+from .overlap import _overlapping  # the one definition of "overlapping conference" (also used by check_sites_free)
+
+CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+MAX_SELECTION = 20_000
+
+
+# ---- the unit tree and the search ----
+@dataclass
+class UnitNode:
+    unit: Unit
+    depth: int
+    direct: int = 0       # points directly at this unit
+    total: int = 0        # points in this unit's subtree
+    added: int = 0        # of those, already in the conference
+    children: list["UnitNode"] = field(default_factory=list)
+
+
+@dataclass
+class PointChoice:
+    site: BridgeSite
+    unit_name: str
+    added: bool = False   # already takes part in the conference
+
+
+@dataclass
+class Picker:
+    """What the "add points" panel shows: the tree (no query) or what a query found."""
+    roots: list[UnitNode]
+    unassigned: int                      # active points without a unit
+    q: str = ""
+    units: list[UnitNode] = field(default_factory=list)
+    points: list[PointChoice] = field(default_factory=list)
+    more: bool = False
+
+
+def _children(units: Iterable[Unit]) -> dict[int | None, list[Unit]]:
+    out: dict[int | None, list[Unit]] = {}
+    for u in units:
+        out.setdefault(u.parent_id, []).append(u)
+    for siblings in out.values():
+        siblings.sort(key=lambda u: u.code)
+    return out
+
+
+def subtree_ids(units: Iterable[Unit], root: int) -> list[int]:
+    """The unit and every unit under it (loops in bad data are not followed twice)."""
+    kids = _children(units)
+    seen: list[int] = []
+    stack = [root]
+    while stack:
+        uid = stack.pop()
+        if uid in seen:
+            continue
+        seen.append(uid)
+        stack.extend(u.id for u in kids.get(uid, []))
+    return seen
+
+
+async def _in_conference(s: AsyncSession, conference_id: int | None) -> set[int]:
+    if conference_id is None:
+        return set()
+    return set((await s.execute(select(ConferenceSite.site_id)
+                                .where(ConferenceSite.conference_id == conference_id))).scalars())
+
+
+async def _tree(s: AsyncSession, added_ids: set[int]) -> tuple[list[UnitNode], dict[int, UnitNode], int]:
+    units = list((await s.execute(select(Unit))).scalars())
+    rows = (await s.execute(select(BridgeSite.id, BridgeSite.unit_id).where(BridgeSite.active.is_(True)))).all()
+    kids = _children(units)
+    nodes: dict[int, UnitNode] = {}
+
+    def build(u: Unit, depth: int, path: frozenset[int]) -> UnitNode:
+        node = UnitNode(u, depth)
+        nodes[u.id] = node
+        node.children = [build(c, depth + 1, path | {c.id}) for c in kids.get(u.id, []) if c.id not in path]
+        return node
+
+    roots = [build(u, 0, frozenset({u.id})) for u in kids.get(None, [])]
+    parents = {u.id: u.parent_id for u in units}
+    unassigned = 0
+    for site_id, unit_id in rows:
+        if unit_id is None or unit_id not in nodes:
+            unassigned += 1
+            continue
+        nodes[unit_id].direct += 1
+        uid: int | None = unit_id
+        seen: set[int] = set()
+        while uid is not None and uid in nodes and uid not in seen:
+            seen.add(uid)
+            nodes[uid].total += 1
+            nodes[uid].added += site_id in added_ids
+            uid = parents.get(uid)
+    # only branches that lead to points are worth showing
+    def prune(ns: list[UnitNode]) -> list[UnitNode]:
+        kept = [n for n in ns if n.total]
+        for n in kept:
+            n.children = prune(n.children)
+        return kept
+    return prune(roots), nodes, unassigned
+
+
+async def picker(uow: UnitOfWork, p: Principal, *, conference_id: int | None = None, q: str | None = None,
+                 limit: int = 40) -> Picker:
+    """The unit tree with point counts, or the units and points a diacritic-blind query finds."""
+    require_staff(p)
+    async with uow:
+        s = uow.session
+        if conference_id is not None:
+            await visible_conference(s, p, conference_id)
+        added = await _in_conference(s, conference_id)
+        roots, nodes, unassigned = await _tree(s, added)
+        view = Picker(roots, unassigned, q=(q or "").strip())
+        if view.q:
+            pattern = like_pattern(view.q)
+            found_units = (await s.execute(select(Unit.id).where(Unit.search.like(pattern, escape="\\"))
+                                           .order_by(Unit.code).limit(limit))).scalars()
+            view.units = [nodes[i] for i in found_units if i in nodes and nodes[i].total]
+            view.points = await _choices(s, select(BridgeSite).where(
+                BridgeSite.active.is_(True), BridgeSite.search.like(pattern, escape="\\")), added, limit + 1)
+            view.more = len(view.points) > limit
+            view.points = view.points[:limit]
+        return view
+
+
+async def _choices(s: AsyncSession, stmt: Any, added: set[int], limit: int) -> list[PointChoice]:
+    rows = (await s.execute(stmt.add_columns(Unit.name).outerjoin(Unit, Unit.id == BridgeSite.unit_id)
+                            .order_by(BridgeSite.code).limit(limit))).all()
+    return [PointChoice(site, unit_name or "", site.id in added) for site, unit_name in rows]
+
+
+async def points_of_unit(uow: UnitOfWork, p: Principal, unit_id: int | None, *,
+                         conference_id: int | None = None, limit: int = 500) -> list[PointChoice]:
+    """The active points directly at one unit (None: points without a unit), for one branch of the tree."""
+    require_staff(p)
+    async with uow:
+        s = uow.session
+        if conference_id is not None:
+            await visible_conference(s, p, conference_id)
+        if unit_id is not None:
+            await must_exist(s, Unit, unit_id, "unit_id")
+        cond = BridgeSite.unit_id == unit_id if unit_id is not None else BridgeSite.unit_id.is_(None)
+        return await _choices(s, select(BridgeSite).where(BridgeSite.active.is_(True), cond),
+                              await _in_conference(s, conference_id), limit)
+
+
+# ---- a selection → the points it names ----
+@dataclass
+class Selection:
+    site_ids: list[int] = field(default_factory=list)
+    unit_ids: list[int] = field(default_factory=list)
+    include_subunits: bool = True
+
+
+@dataclass
+class Picked:
+    site_id: int
+    site: BridgeSite | None  # None: no such point
+
+
+async def resolve(s: AsyncSession, sel: Selection) -> list[Picked]:
+    """The points a selection names, each once, in a stable order: the units' points by code, then the ids
+    picked one by one. Nothing picked, or an unknown unit, is bad input naming the field."""
+    if not sel.site_ids and not sel.unit_ids:
+        raise InvalidInput("pick at least one bridge point or unit", code="empty_selection", field="site_ids")
+    if len(sel.site_ids) > MAX_SELECTION:
+        raise InvalidInput(f"at most {MAX_SELECTION} points at once", code="out_of_range", field="site_ids")
+    out: dict[int, Picked] = {}
+    if sel.unit_ids:
+        for uid in sel.unit_ids:
+            await must_exist(s, Unit, uid, "unit_id")
+        units = list((await s.execute(select(Unit))).scalars())
+        wanted: list[int] = []
+        for uid in sel.unit_ids:
+            wanted.extend(subtree_ids(units, uid) if sel.include_subunits else [uid])
+        found: list[BridgeSite] = []
+        for chunk in _chunks(sorted(set(wanted))):
+            found.extend((await s.execute(select(BridgeSite).where(BridgeSite.unit_id.in_(chunk),
+                                                                  BridgeSite.active.is_(True)))).scalars())
+        for site in sorted(found, key=lambda x: x.code):
+            out.setdefault(site.id, Picked(site.id, site))
+    ids = [i for i in dict.fromkeys(sel.site_ids) if i not in out]
+    by_id: dict[int, BridgeSite] = {}
+    for chunk in _chunks(ids):
+        by_id.update((x.id, x) for x in (await s.execute(select(BridgeSite).where(BridgeSite.id.in_(chunk))))
+                     .scalars())
+    for i in ids:
+        out[i] = Picked(i, by_id.get(i))
+    return list(out.values())
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for k in range(0, len(ids), CHUNK):
+        yield ids[k:k + CHUNK]
+
+
+# ---- adding many points to a conference ----
+@dataclass
+class AddResult:
+    site_id: int
+    result: str  # added | already_added | busy | inactive | not_found
+    site: BridgeSite | None = None
+    conference_site_id: int | None = None
+    conflicting_conference: dict[str, Any] | None = None
+
+
+@dataclass
+class BulkAdd:
+    conference: Conference
+    items: list[AddResult]
+
+    def count(self, result: str) -> int:
+        return sum(1 for i in self.items if i.result == result)
+
+
+async def _busy(s: AsyncSession, conf: Conference, ids: list[int]) -> dict[int, Conference]:
+    busy: dict[int, Conference] = {}
+    for chunk in _chunks(ids):
+        rows = (await s.execute(
+            select(Conference, ConferenceSite.site_id).join(ConferenceSite, ConferenceSite.conference_id == Conference.id)
+            .where(ConferenceSite.site_id.in_(chunk), *_overlapping(conf.starts_at, conf.ends_at, conf.id))
+            .order_by(Conference.starts_at))).all()
+        for other, site_id in rows:
+            busy.setdefault(site_id, other)
+    return busy
+
+
+async def add_points(uow: UnitOfWork, p: Principal, conference_id: int, sel: Selection) -> BulkAdd:
+    """Add every point of the selection as a remote point, in one transaction. Each point gets a result: added,
+    already_added, busy (names the overlapping conference), inactive or not_found; the others are still added."""
+    async with uow:
+        s = uow.session
+        conf = await visible_conference(s, p, conference_id, for_update=True)
+        require_staff(p)
+        ensure_editable(conf)
+        picked = await resolve(s, sel)
+        taken = await _in_conference(s, conf.id)
+        busy = await _busy(s, conf, [x.site_id for x in picked if x.site is not None and x.site_id not in taken])
+        items: list[AddResult] = []
+        new: list[tuple[AddResult, ConferenceSite]] = []
+        for x in picked:
+            if x.site is None:
+                items.append(AddResult(x.site_id, "not_found"))
+            elif x.site_id in taken:
+                items.append(AddResult(x.site_id, "already_added", x.site))
+            elif not x.site.active:
+                items.append(AddResult(x.site_id, "inactive", x.site))
+            elif x.site_id in busy:
+                other = busy[x.site_id]
+                items.append(AddResult(x.site_id, "busy", x.site,
+                                       conflicting_conference={"id": other.id, "title": other.title}))
+            else:
+                cs = ConferenceSite(conference_id=conf.id, site_id=x.site_id, role=SiteRole.remote,
+                                    expected_attendance=0)
+                s.add(cs)
+                item = AddResult(x.site_id, "added", x.site)
+                items.append(item)
+                new.append((item, cs))
+        if new:
+            await s.flush()
+        for item, cs in new:
+            item.conference_site_id = cs.id
+            audit(s, p, "conference_site.added", conference_id=conf.id, site_id=cs.site_id, subject=cs, bulk=True)
+            uow.emit(conf.id, "sites_changed", conference_site_id=cs.id)
+        await uow.commit()
+        return BulkAdd(conf, items)
+
+
+# ---- the points page ----
+@dataclass
+class PointRow:
+    conference_site: ConferenceSite
+    site: BridgeSite
+    unit_name: str
+    chair: Delegate | None = None
+    operators: list[User] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class PointsView:
+    conference: Conference
+    rows: list[PointRow]
+    total: int
+    limit: int
+    offset: int
+    editable: bool       # the caller may change the points and the conference is not read-only
+    details: bool        # chair and operators are shown (organizers)
+    expected: int = 0    # sum over all the conference's points
+    capacity: int = 0
+    over_capacity: int = 0
+
+
+def _detail_allowed(p: Principal) -> bool:
+    return p.is_staff
+
+
+async def _rows(s: AsyncSession, cs_list: list[ConferenceSite], details: bool) -> list[PointRow]:
+    if not cs_list:
+        return []
+    site_ids = [cs.site_id for cs in cs_list]
+    sites = {x.id: (x, name or "") for x, name in (await s.execute(
+        select(BridgeSite, Unit.name).outerjoin(Unit, Unit.id == BridgeSite.unit_id)
+        .where(BridgeSite.id.in_(site_ids)))).all()}
+    chairs: dict[int, Delegate] = {}
+    ops: dict[int, list[User]] = {cs.id: [] for cs in cs_list}
+    if details:
+        chair_ids = [cs.chair_delegate_id for cs in cs_list if cs.chair_delegate_id]
+        if chair_ids:
+            chairs = {d.id: d for d in (await s.execute(select(Delegate).where(Delegate.id.in_(chair_ids)))).scalars()}
+        for cs_id, user in (await s.execute(
+                select(conference_site_operators.c.conference_site_id, User)
+                .join(User, User.id == conference_site_operators.c.user_id)
+                .where(conference_site_operators.c.conference_site_id.in_(list(ops)))
+                .order_by(User.display_name, User.username))).all():
+            ops[cs_id].append(user)
+    rows = []
+    for cs in cs_list:
+        site, unit_name = sites[cs.site_id]
+        rows.append(PointRow(cs, site, unit_name, chairs.get(cs.chair_delegate_id or 0), ops[cs.id],
+                             conference_sites.capacity_warnings(site, cs.expected_attendance)))
+    return rows
+
+
+async def conference_points(uow: UnitOfWork, p: Principal, conference_id: int, *, limit: int = 100,
+                            offset: int = 0) -> PointsView:
+    """A page of the conference's points (host first, then by code), with totals over all of them. Everyone who
+    may see the conference sees its points; only organizers see chairs and operators and may change them."""
+    async with uow:
+        s = uow.session
+        conf = await visible_conference(s, p, conference_id)
+        base = (select(ConferenceSite).join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
+                .where(ConferenceSite.conference_id == conf.id))
+        total, expected, capacity, over = (await s.execute(
+            select(func.count(ConferenceSite.id), func.coalesce(func.sum(ConferenceSite.expected_attendance), 0),
+                   func.coalesce(func.sum(BridgeSite.capacity), 0),
+                   func.coalesce(func.sum(case((and_(BridgeSite.capacity > 0,
+                                                     ConferenceSite.expected_attendance > BridgeSite.capacity), 1),
+                                               else_=0)), 0))
+            .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
+            .where(ConferenceSite.conference_id == conf.id))).one()
+        page = list((await s.execute(base.order_by(ConferenceSite.role, BridgeSite.code)
+                                     .limit(limit).offset(offset))).scalars())
+        details = _detail_allowed(p)
+        rows = await _rows(s, page, details)
+        return PointsView(conf, rows, total, limit, offset, p.is_staff and conf.status not in READ_ONLY, details,
+                          int(expected), int(capacity), int(over))
+
+
+@dataclass
+class PointEditor:
+    conference: Conference
+    row: PointRow
+    chair_options: list[Delegate] = field(default_factory=list)
+    operator_options: list[users.PickedUser] = field(default_factory=list)
+
+
+async def point_row(uow: UnitOfWork, p: Principal, conference_id: int, cs_id: int) -> tuple[Conference, PointRow]:
+    async with uow:
+        s = uow.session
+        conf = await visible_conference(s, p, conference_id)
+        cs = await s.get(ConferenceSite, cs_id)
+        if cs is None or cs.conference_id != conf.id:
+            raise NotFound(f"conference site {cs_id} not found", code="conference_site_not_found")
+        return conf, (await _rows(s, [cs], _detail_allowed(p)))[0]
+
+
+async def point_editor(uow: UnitOfWork, p: Principal, conference_id: int, cs_id: int) -> PointEditor:
+    """One point's edit form: the delegates who may chair it (invited at this point, or of the point's unit and
+    the units under it) and the operators bound to it (the user picker)."""
+    require_staff(p)
+    conf, row = await point_row(uow, p, conference_id, cs_id)
+    async with uow:
+        s = uow.session
+        invited = select(Invitation.delegate_id).where(Invitation.conference_site_id == cs_id,
+                                                       Invitation.status.in_(ACTIVE_INVITATION))
+        cond = Delegate.id.in_(invited)
+        if row.site.unit_id is not None:
+            units = list((await s.execute(select(Unit))).scalars())
+            cond = cond | Delegate.unit_id.in_(subtree_ids(units, row.site.unit_id))
+        chairs = list((await s.execute(select(Delegate).where(cond).order_by(Delegate.full_name).limit(300)))
+                      .scalars())
+        if row.chair is not None and all(d.id != row.chair.id for d in chairs):
+            chairs.insert(0, row.chair)
+    operators = await users.pick_users(uow, p, role=Role.operator, site_id=row.site.id, limit=100)
+    known = {o.id for o in operators}
+    operators += [users.PickedUser(u.id, u.username, u.display_name, u.role, []) for u in row.operators
+                  if u.id not in known]
+    return PointEditor(conf, row, chairs, operators)
+
+
+async def save_point(uow: UnitOfWork, p: Principal, conference_id: int, cs_id: int,
+                     fields: dict[str, Any]) -> tuple[Conference, PointRow]:
+    """Change one point (the rules are conference_sites.update_conference_site's) and give back its row."""
+    await conference_sites.update_conference_site(uow, p, conference_id, cs_id, fields)
+    return await point_row(uow, p, conference_id, cs_id)
+
+
+async def remove_point(uow: UnitOfWork, p: Principal, conference_id: int, cs_id: int) -> BridgeSite:
+    """Remove one point (conference_sites.remove_conference_site's rules); the removed point, to name it."""
+    _, row = await point_row(uow, p, conference_id, cs_id)
+    await conference_sites.remove_conference_site(uow, p, conference_id, cs_id)
+    return row.site
+
+
+# ---- the page as a whole ----
+@dataclass
+class PointsPage:
+    view: PointsView
+    picker: Picker | None  # the "add points" panel, for those who may add
+    added: BulkAdd | None = None
+
+
+async def points_page(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
+                      limit: int = 100, offset: int = 0, added: BulkAdd | None = None) -> PointsPage:
+    view = await conference_points(uow, p, conference_id, limit=limit, offset=offset)
+    pick = await picker(uow, p, conference_id=conference_id, q=q) if view.editable else None
+    return PointsPage(view, pick, added)
+
+
+async def add_points_page(uow: UnitOfWork, p: Principal, conference_id: int, sel: Selection, *,
+                          limit: int = 100) -> PointsPage:
+    """Add the selection (add_points), then the page with each point's result."""
+    done = await add_points(uow, p, conference_id, sel)
+    return await points_page(uow, p, conference_id, limit=limit, added=done)
