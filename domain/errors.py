@@ -125,6 +125,8 @@ MESSAGES: dict[str, str] = {
     "invalid_feed": N_("This calendar address is not valid any more."),
     "nonce_reused": N_("This scan number was already used for another pass."),
     "nothing_to_record": N_("There is nothing to record."),
+    "too_many_passes": N_("%(count)s passes are too many for one file (at most %(limit)s): choose one bridge point."),
+    "no_active_passes": N_("There is no active pass to print here."),
     # agenda and speakers
     "agenda_item_not_found": N_("The agenda item was not found."),
     "incomplete_order": N_("The new order must list every item exactly once."),

@@ -218,6 +218,11 @@ def _qr(text: str) -> qrcode.QRCode:
     return qr
 
 
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR code's modules (True: dark), row by row, without the quiet zone: for drawing it in a PDF."""
+    return [[bool(m) for m in row] for row in _qr(text).modules]
+
+
 def qr_png(text: str) -> bytes:
     buf = io.BytesIO()
     _qr(text).make_image().save(buf, format="PNG")
