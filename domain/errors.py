@@ -120,6 +120,8 @@ MESSAGES: dict[str, str] = {
     "invitation_inactive": N_("The invitation is no longer active."),
     "invitation_substituted": N_("The delegate was substituted."),
     "use_substitute": N_("Use substitution to replace a delegate."),
+    "bulk_source": N_("Choose exactly one way to invite: delegates, a unit, or a point's roster."),
+    "nothing_chosen": N_("No delegate was chosen."),
     "wrong_role": N_("This role does not allow it."),
     "invalid_link": N_("This personal link is not valid any more."),
     "invalid_feed": N_("This calendar address is not valid any more."),
