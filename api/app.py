@@ -36,7 +36,7 @@ from api.pages.render import template_config
 from api.settings import Settings
 from domain.db import make_engine, make_sessionmaker
 from domain.passes import Keyring
-from domain.services.sessions import SessionPolicy
+from domain.services.login_guard import LoginGuard
 from realtime.service import Realtime
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def startup(app: Litestar) -> None:
         settings.ensure_dirs()
-        app.state.engine = make_engine(settings.database_url)
+        app.state.engine = make_engine(settings.database_url, retry_seconds=settings.db_retry_seconds)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.keyring = Keyring.load_or_create(settings.keys_dir)
         app.state.mail_worker = mail.start_worker(app.state)
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[startup],
         on_shutdown=[shutdown],
         state=State({"settings": settings, "publisher": None, "principal_cache": PrincipalCache(),
-                     "session_policy": settings.session_policy()}),
+                     "session_policy": settings.session_policy(), "login_guard": LoginGuard()}),
         dependencies={"uow": Provide(provide_uow), "principal": Provide(provide_principal)},
         middleware=[DefineMiddleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
                     LocaleMiddleware, DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)],

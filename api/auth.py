@@ -100,6 +100,11 @@ async def session_for(state: State, token: str) -> BrowserSession:
     return found  # type: ignore[return-value]
 
 
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address (uvicorn applies X-Forwarded-For from trusted proxies with --proxy-headers)."""
+    return connection.client.host if connection.client else "unknown"
+
+
 def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The language cookie, else the browser's `Accept-Language`."""
     chosen = connection.cookies.get(LANG_COOKIE)

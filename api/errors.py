@@ -13,14 +13,19 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.i18n import gettext
 from api.i18n.errors import message_for
-from domain.errors import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from domain.db import is_disconnect
+from domain.errors import Unavailable
+from domain.errors import (N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited,
+                           Unauthenticated)
 
 log = logging.getLogger("bridgepoint")
 PROBLEM = "application/problem+json"
-STATUS = {InvalidInput: 422, NotFound: 404, Forbidden: 403, Unauthenticated: 401, Conflict: 409}
+STATUS = {InvalidInput: 422, NotFound: 404, Forbidden: 403, Unauthenticated: 401, Conflict: 409, RateLimited: 429}
 TITLES = {400: N_("Bad request"), 401: N_("Authentication required"), 403: N_("Forbidden"), 404: N_("Not found"),
           405: N_("Method not allowed"), 409: N_("Conflict"), 413: N_("Request too large"),
-          422: N_("Invalid input"), 429: N_("Too many requests"), 500: N_("Internal server error")}
+          422: N_("Invalid input"), 429: N_("Too many requests"), 500: N_("Internal server error"),
+          503: N_("Service unavailable")}
+STATUS[Unavailable] = 503  # the database cannot be reached for now (retried a few seconds first): Retry-After
 HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               413: "too_large", 429: "rate_limited"}
 
@@ -58,13 +63,18 @@ def problem(request: Request, status: int, code: str, detail: str, field: str | 
     if field:
         body["field"] = field
     body.update({k: v for k, v in (extra or {}).items() if k not in body})
-    headers = {"WWW-Authenticate": 'Bearer realm="bridgepoint"'} if status == 401 else None
-    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+    headers = {"WWW-Authenticate": 'Bearer realm="bridgepoint"'} if status == 401 else {}
+    if status == 429 and "retry_after" in body:
+        headers["Retry-After"] = str(body["retry_after"])
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers or None)
 
 
 def domain_error(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-    return problem(request, status, exc.code, exc.message, exc.field, exc.extra)
+    response = problem(request, status, exc.code, exc.message, exc.field, exc.extra)
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(exc.extra.get("retry_after", 1))
+    return response
 
 
 def _field_of(error: dict[str, Any]) -> str | None:
@@ -101,6 +111,11 @@ def http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]]
 
 
 def server_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if is_disconnect(exc):  # the database restarted or dropped the connection: retryable, not a bug
+        log.warning("database unreachable on %s %s: %s", request.method, request.url.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return domain_error(request, Unavailable("the database cannot be reached right now; try again in a "
+                                                 "moment", retry_after=1))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
                    "an unexpected error occurred; it has been logged")

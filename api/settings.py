@@ -28,6 +28,11 @@ class Settings:
     mail_dir: Path = field(default_factory=lambda: Path(_env("MAIL_DIR", "")))
     mail_from: str = field(default_factory=lambda: _env("MAIL_FROM", "Văn phòng hội nghị <bridgepoint@localhost>"))
     live_recheck_seconds: float = field(default_factory=lambda: float(_env("LIVE_RECHECK_SECONDS", "30")))
+    # Faults: a Redis command that takes longer fails (the live view degrades, check-in never waits on Redis);
+    # events wait for Redis in a queue of at most this many frames; a lost database is retried this long.
+    redis_timeout_seconds: float = field(default_factory=lambda: float(_env("REDIS_TIMEOUT_SECONDS", "0.5")))
+    live_queue_limit: int = field(default_factory=lambda: int(_env("LIVE_QUEUE_LIMIT", "1000")))
+    db_retry_seconds: float = field(default_factory=lambda: float(_env("DB_RETRY_SECONDS", "5")))
     mail_worker: bool = field(default_factory=lambda: _env("MAIL_WORKER", "1") in ("1", "true", "yes"))
     session_idle_minutes: int = field(default_factory=lambda: int(_env("SESSION_IDLE_MINUTES", "120")))
     session_hours: int = field(default_factory=lambda: int(_env("SESSION_HOURS", "14")))
@@ -40,6 +45,9 @@ class Settings:
         if not self.database_url:
             object.__setattr__(self, "database_url",
                                f"sqlite+aiosqlite:///{(self.data_dir / 'bridgepoint.db').as_posix()}")
+
+    def token_ttl(self) -> timedelta:
+        return timedelta(hours=self.token_ttl_hours)
 
     def session_policy(self) -> SessionPolicy:
         return SessionPolicy(idle=timedelta(minutes=self.session_idle_minutes),

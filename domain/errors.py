@@ -36,9 +36,20 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class RateLimited(DomainError):
+    """Too many attempts; `retry_after` (seconds) says when to try again (HTTP 429)."""
+    code = "rate_limited"
+
+
 class Conflict(DomainError):
     """The change conflicts with the current state (HTTP 409)."""
     code = "conflict"
+
+
+class Unavailable(DomainError):
+    """A server the request needs (the database) cannot be reached for now, even after retrying for a few
+    seconds (HTTP 503 with Retry-After). Nothing was changed, or the change is safe to send again."""
+    code = "database_unavailable"
 
 
 def N_(message: str) -> str:
@@ -64,6 +75,7 @@ MESSAGES: dict[str, str] = {
     "too_large": N_("The request is too large."),
     "rate_limited": N_("Too many attempts; wait a moment and try again."),
     "internal_error": N_("An unexpected error occurred; it has been logged."),
+    "database_unavailable": N_("The database cannot be reached right now; try again in a moment."),
     "csrf_failed": N_("The form has expired or did not come from bridgepoint; reload the page and try again."),
     "session_expired": N_("Your session has ended; please sign in again."),
     "unknown_language": N_("This language is not available."),
@@ -80,6 +92,7 @@ MESSAGES: dict[str, str] = {
     "blank": N_("This field must not be blank."),
     "required": N_("This field is required."),
     "out_of_range": N_("The value is out of range."),
+    "too_long": N_("The text is too long."),
     "unknown_reference": N_("The referenced item does not exist."),
     "invalid_timezone": N_("Unknown time zone."),
     "invalid_filename": N_("The file name is not allowed."),
@@ -94,6 +107,8 @@ MESSAGES: dict[str, str] = {
     "empty_selection": N_("Pick at least one bridge point or unit."),
     "delegate_not_found": N_("The delegate was not found."),
     "delegate_in_use": N_("The delegate is still invited to a conference."),
+    "possible_duplicate": N_("A delegate with the same name in the same unit, or with the same e-mail, is already "
+                             "registered. Check that this is another person before creating them."),
     "organizer_not_found": N_("The organizer was not found."),
     # conferences and their points
     "conference_not_found": N_("The conference was not found."),

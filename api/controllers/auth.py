@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 
+from api.auth import client_address
 from api.schemas import LoginIn, TokenOut, UserOut, user_out
 from domain.access import Principal
 from domain.services import sessions, users
@@ -14,9 +15,11 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", operation_id="login", status_code=200, exclude_from_auth=True,
-          description="Exchange username and password for a bearer token (valid for 12 hours).")
-    async def login(self, data: LoginIn, uow: UnitOfWork) -> TokenOut:
-        token, user = await users.login(uow, data.username, data.password)
+          description="Exchange username and password for a bearer token (valid for `BRIDGEPOINT_TOKEN_TTL_HOURS`, 12 by default). Repeated failures for an account or from an address answer 429 with `Retry-After`.")
+    async def login(self, request: Request, data: LoginIn, uow: UnitOfWork) -> TokenOut:
+        state = request.app.state
+        token, user = await users.login(uow, data.username, data.password, guard=state.login_guard,
+                                        address=client_address(request), ttl=state.settings.token_ttl())
         return TokenOut(access_token=token, token_type="bearer", user=user_out(user))
 
     @post("/logout", operation_id="logout", status_code=204, description="Revoke the token in use.")

@@ -10,7 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from api.auth import LANG_COOKIE, SESSION_COOKIE, check_csrf, new_uow, session_for
+from api.auth import LANG_COOKIE, SESSION_COOKIE, check_csrf, client_address, new_uow, session_for
 from api.i18n import LOCALES, set_locale
 from api.i18n.errors import error_text
 from domain.errors import DomainError, Unauthenticated
@@ -55,9 +55,10 @@ async def login_submit(request: Request[Any, Any, Any], data: Form) -> Response[
     try:
         check_csrf(data.get("_csrf"), request.cookies.get(LOGIN_CSRF_COOKIE) or "")
         session = await sessions.sign_in(new_uow(state), data.get("username", "").strip(), data.get("password", ""),
-                                         state.session_policy)
+                                         state.session_policy, guard=state.login_guard,
+                                         address=client_address(request))
     except DomainError as exc:
-        status = 403 if exc.code == "csrf_failed" else 401
+        status = {"csrf_failed": 403, "rate_limited": 429}.get(exc.code, 401)
         return _login_form(request, next_, {"": error_text(exc)}, data.get("username", ""), status_code=status)
     response = Redirect(safe_next(next_), status_code=303)
     response.set_cookie(SESSION_COOKIE, session.token, path="/", httponly=True, samesite="lax",

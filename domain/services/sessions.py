@@ -13,6 +13,7 @@ from ..errors import InvalidInput, Unauthenticated
 from ..models import User, WebSession
 from ..uow import UnitOfWork
 from .common import audit
+from .login_guard import LoginGuard
 from .users import principal_of, token_digest, verify_login
 
 LOCALES = ("vi", "en")
@@ -36,10 +37,11 @@ class BrowserSession:
     display_name: str
 
 
-async def sign_in(uow: UnitOfWork, username: str, password: str, policy: SessionPolicy) -> BrowserSession:
+async def sign_in(uow: UnitOfWork, username: str, password: str, policy: SessionPolicy, *, guard: LoginGuard,
+                  address: str) -> BrowserSession:
     async with uow:
         s = uow.session
-        user = await verify_login(s, username, password)
+        user = await verify_login(s, username, password, guard, address)
         token, now = secrets.token_urlsafe(32), utcnow()
         row = WebSession(token_hash=token_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
                          created_at=now, last_seen_at=now, expires_at=now + policy.absolute)

@@ -19,6 +19,7 @@ from ..models import ApiToken, BridgeSite, Role, User, user_sites
 from ..text import like_pattern, search_text
 from ..uow import UnitOfWork
 from .common import Page, audit, check_text, must_exist, paginate
+from .login_guard import LoginGuard
 
 _hasher = PasswordHasher()
 TOKEN_TTL = timedelta(hours=12)
@@ -155,25 +156,41 @@ async def update_user(uow: UnitOfWork, p: Principal, user_id: int, fields: dict[
         return user
 
 
-async def verify_login(s: AsyncSession, username: str, password: str) -> User:
-    """The active user with this name and password, else `bad_credentials` (the same time either way)."""
-    user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        ok = user is not None and user.active
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or user is None:
+async def verify_login(s: AsyncSession, username: str, password: str, guard: LoginGuard,
+                       address: str) -> User:
+    """The active user with this name and password, else `bad_credentials` (the same time either way); the
+    check runs off the event loop, and repeated failures back off (`rate_limited`, audited when it starts)."""
+    guard.check(username, address)
+    row = (await s.execute(select(User.id, User.password_hash, User.active).where(User.username == username))
+           ).first()
+    await s.rollback()  # no pooled connection is held while the slow check waits for its turn
+    stored = row.password_hash if row else _DUMMY_HASH
+
+    def check() -> bool:
+        try:
+            return bool(_hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    if not await guard.verify(check, username, address) or row is None or not row.active:
+        if guard.failed(username, address):
+            audit(s, None, "user.login_throttled", source="auth", username=username[:64], address=address,
+                  user_id=row.id if row else None)
+            await s.commit()
         raise Unauthenticated("wrong username or password", code="bad_credentials")
+    guard.succeeded(username)
+    user = await s.get(User, row.id)
+    assert user is not None
     return user
 
 
-async def login(uow: UnitOfWork, username: str, password: str) -> tuple[str, User]:
+async def login(uow: UnitOfWork, username: str, password: str, *, guard: LoginGuard, address: str,
+                ttl: timedelta = TOKEN_TTL) -> tuple[str, User]:
     async with uow:
         s = uow.session
-        user = await verify_login(s, username, password)
+        user = await verify_login(s, username, password, guard, address)
         token = secrets.token_urlsafe(32)
-        s.add(ApiToken(token_hash=token_digest(token), user_id=user.id, expires_at=utcnow() + TOKEN_TTL))
+        s.add(ApiToken(token_hash=token_digest(token), user_id=user.id, expires_at=utcnow() + ttl))
         audit(s, principal_of(user), "user.login", subject=user)
         await uow.commit()
         return token, user
