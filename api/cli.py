@@ -102,6 +102,36 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print("  logins (username / password / role):")
     for username, password, role in info.logins:
         print(f"    {username:<14} {password:<22} {role}")
+    if args.points is not None or args.delegates is not None:
+        return _demo_scale(args, settings)
+    return 0
+
+
+def _demo_scale(args: argparse.Namespace, settings: Settings) -> int:
+    """`demo --points N --delegates M`: one more conference with N points and M delegates, for benchmarks."""
+    import time
+    from datetime import datetime, timezone
+
+    from domain.db import make_engine
+    from domain.demo_scale import load_scale
+
+    if args.points is None or args.delegates is None or args.points < 1 or args.delegates < 0:
+        print("error: give both --points (at least 1) and --delegates (0 or more)", file=sys.stderr)
+        return 2
+
+    async def run():  # type: ignore[no-untyped-def]
+        engine = make_engine(settings.database_url)
+        try:
+            return await load_scale(engine, args.points, args.delegates, datetime.now(timezone.utc))
+        finally:
+            await engine.dispose()
+
+    started = time.monotonic()
+    info = asyncio.run(run())
+    what = "loaded" if info.created else "already present (nothing changed)"
+    print(f"scale conference {what}: {settings.public_url.rstrip('/')}/conferences/{info.conference_id}  "
+          f"({info.points} points, {info.delegates} delegates, {time.monotonic() - started:.1f} s)")
+    print(f"scale-conference-id: {info.conference_id}")
     return 0
 
 
@@ -146,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent.set_defaults(fn=cmd_site_agent)
 
     demo = sub.add_parser("demo", help="load the demo conference (idempotent)")
+    demo.add_argument("--points", type=int, help="also a conference of this many bridge points (benchmarks)")
+    demo.add_argument("--delegates", type=int, help="... with this many delegates invited (with --points)")
     demo.set_defaults(fn=cmd_demo)
     return p
 
