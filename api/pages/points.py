@@ -3,6 +3,7 @@ adding many points from the unit tree or a search, per-row edits with htmx, remo
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.response import Response, Template
@@ -68,13 +69,11 @@ async def points(request: Req, uow: UnitOfWork, principal: Principal, conference
 
 
 @get("/conferences/{conference_id:int}/points/search", include_in_schema=False)
-async def search(request: Req, uow: UnitOfWork, principal: Principal, conference_id: int) -> Template:
+async def search(request: Req, uow: UnitOfWork, principal: Principal, conference_id: int) -> Any:
     """The points and units a search finds (htmx), or the page showing them."""
     q = _q(request)
     if not is_htmx(request):
-        view = await svc.points_page(uow, principal, conference_id, q=q, limit=PAGE_SIZE)
-        return page(request, "conferences/points.html", conf=view.view.conference, tab="points", pp=view, q=q,
-                    errors={})
+        return redirect(f"{_base(conference_id)}?q={quote(q)}#point-search")
     found = await svc.picker(uow, principal, conference_id=conference_id, q=q)
     return page(request, "conferences/_points_search.html", pick=found, conference_id=conference_id, q=q)
 

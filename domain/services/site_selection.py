@@ -122,11 +122,11 @@ async def _tree(s: AsyncSession, added_ids: set[int]) -> tuple[list[UnitNode], d
 async def picker(uow: UnitOfWork, p: Principal, *, conference_id: int | None = None, q: str | None = None,
                  limit: int = 40) -> Picker:
     """The unit tree with point counts, or the units and points a diacritic-blind query finds."""
-    require_staff(p)
     async with uow:
         s = uow.session
         if conference_id is not None:
-            await visible_conference(s, p, conference_id)
+            await visible_conference(s, p, conference_id)  # 404 before 403, as everywhere
+        require_staff(p)
         added = await _in_conference(s, conference_id)
         roots, nodes, unassigned = await _tree(s, added)
         view = Picker(roots, unassigned, q=(q or "").strip())
@@ -151,11 +151,11 @@ async def _choices(s: AsyncSession, stmt: Any, added: set[int], limit: int) -> l
 async def points_of_unit(uow: UnitOfWork, p: Principal, unit_id: int | None, *,
                          conference_id: int | None = None, limit: int = 500) -> list[PointChoice]:
     """The active points directly at one unit (None: points without a unit), for one branch of the tree."""
-    require_staff(p)
     async with uow:
         s = uow.session
         if conference_id is not None:
             await visible_conference(s, p, conference_id)
+        require_staff(p)
         if unit_id is not None:
             await must_exist(s, Unit, unit_id, "unit_id")
         cond = BridgeSite.unit_id == unit_id if unit_id is not None else BridgeSite.unit_id.is_(None)
@@ -387,8 +387,8 @@ async def point_row(uow: UnitOfWork, p: Principal, conference_id: int, cs_id: in
 async def point_editor(uow: UnitOfWork, p: Principal, conference_id: int, cs_id: int) -> PointEditor:
     """One point's edit form: the delegates who may chair it (invited at this point, or of the point's unit and
     the units under it) and the operators bound to it (the user picker)."""
-    require_staff(p)
     conf, row = await point_row(uow, p, conference_id, cs_id)
+    require_staff(p)
     async with uow:
         s = uow.session
         invited = select(Invitation.delegate_id).where(Invitation.conference_site_id == cs_id,
