@@ -55,8 +55,9 @@ class PrincipalCache:
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any],
-                 query_names: tuple[str, ...] = ("access_token",)) -> str | None:
-    """`Authorization: Bearer …`, else the first of these query parameters that is set."""
+                 query_names: tuple[str, ...] = ()) -> str | None:
+    """`Authorization: Bearer …`, else the first of these query parameters that is set (only where a header
+    cannot be sent: the websocket)."""
     header = connection.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
@@ -149,6 +150,9 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         state = connection.app.state
+        if "access_token" in connection.query_params:  # it would end up in logs, histories and referrers
+            raise Unauthenticated("send the token in the Authorization header, not in the URL",
+                                  code="token_in_url")
         token = bearer_token(connection)
         if token is not None:
             return AuthenticationResult(user=await principal_for(state, token), auth=token)

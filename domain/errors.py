@@ -82,6 +82,7 @@ MESSAGES: dict[str, str] = {
     # sign-in and users
     "bad_credentials": N_("Wrong username or password."),
     "bad_token": N_("The token is unknown, expired or revoked."),
+    "token_in_url": N_("Send the token in the Authorization header, not in the address."),
     "forbidden_role": N_("Your role may not do this."),
     "user_not_found": N_("The user was not found."),
     "duplicate_username": N_("This username is already taken."),

@@ -172,3 +172,12 @@ async def test_every_response_carries_the_browser_security_headers(api: Api) -> 
         assert r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["permissions-policy"].startswith("camera=()")
         assert "strict-transport-security" not in r.headers  # http: no HSTS
+
+
+async def test_a_token_in_the_url_of_a_rest_route_is_refused(api: Api) -> None:
+    token = api.tokens["org"]
+    r = await api.client.get(f"/api/conferences?access_token={token}")
+    assert r.status_code == 401 and r.json()["code"] == "token_in_url"
+    r = await api.client.get(f"/api/conferences?access_token={token}", headers=api.as_("org"))
+    assert r.status_code == 401
+    assert (await api.client.get("/api/conferences", headers=api.as_("org"))).status_code == 200
