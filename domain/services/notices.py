@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..access import Principal, require_roster_reader, require_staff, visible_conference
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import BridgeSite, Conference, ConferenceSite, ConferenceStatus, Delegate, Role
+from ..models import BridgeSite, Conference, ConferenceSite, ConferenceStatus, Delegate, Role, User
 from ..models_mail import ConclusionNotice, MailKind, NoticeAttachment, NoticeReceipt, OutboxMessage
 from ..outbox import queue
 from ..uow import UnitOfWork
@@ -38,6 +38,7 @@ class ReceiptView:
     receipt: NoticeReceipt
     site: BridgeSite
     mail: dict[str, int] = field(default_factory=dict)  # outbox status → number of messages to this site
+    acknowledged_by: str | None = None  # the name of the operator who acknowledged
 
 
 @dataclass
@@ -49,6 +50,19 @@ class NoticeView:
     @property
     def acknowledged(self) -> int:
         return sum(r.receipt.acknowledged_at is not None for r in self.receipts)
+
+    @property
+    def waiting(self) -> int:
+        return len(self.receipts) - self.acknowledged
+
+
+@dataclass
+class ConferenceNotices:
+    """A conference's notices for its page, with what the caller may do there."""
+    conference: Conference
+    notices: list[NoticeView]
+    may_publish: bool  # staff, once the conference has ended
+    may_acknowledge: bool  # an operator acknowledges for their own points
 
 
 @dataclass
@@ -78,6 +92,9 @@ async def publish(uow: UnitOfWork, p: Principal, conference_id: int, fields: dic
     """Publish to every participating site and queue its e-mails in the same transaction."""
     check_text(fields.get("title"), "title")
     check_text(fields.get("body"), "body")
+    for f, most in (("title", 300), ("body", 50_000)):
+        if fields.get(f) is not None and len(fields[f]) > most:
+            raise InvalidInput(f"{f} may hold at most {most} characters", code="too_long", field=f, most=most)
     att = fields.get("attachment")
     if att is not None:
         _check_attachment(att)
@@ -123,13 +140,14 @@ async def _views(s: AsyncSession, p: Principal, notices: list[ConclusionNotice])
     if not ids:
         return []
     receipts: dict[int, list[ReceiptView]] = defaultdict(list)
-    rows = await s.execute(select(NoticeReceipt, BridgeSite)
+    rows = await s.execute(select(NoticeReceipt, BridgeSite, User.display_name, User.username)
                            .join(ConferenceSite, ConferenceSite.id == NoticeReceipt.conference_site_id)
                            .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
+                           .outerjoin(User, User.id == NoticeReceipt.acknowledged_by_id)
                            .where(NoticeReceipt.notice_id.in_(ids), _receipt_filter(p))
                            .order_by(BridgeSite.code))
-    for receipt, site in rows.tuples():
-        receipts[receipt.notice_id].append(ReceiptView(receipt, site))
+    for receipt, site, display_name, username in rows.tuples():
+        receipts[receipt.notice_id].append(ReceiptView(receipt, site, acknowledged_by=display_name or username))
     counts = await s.execute(select(OutboxMessage.notice_id, OutboxMessage.conference_site_id, OutboxMessage.status,
                                     func.count()).where(OutboxMessage.notice_id.in_(ids))
                              .group_by(OutboxMessage.notice_id, OutboxMessage.conference_site_id, OutboxMessage.status))
@@ -160,6 +178,18 @@ async def list_notices(uow: UnitOfWork, p: Principal, conference_id: int) -> lis
         notices = (await uow.session.execute(select(ConclusionNotice).where(
             ConclusionNotice.conference_id == conference_id).order_by(ConclusionNotice.id))).scalars().all()
         return await _views(uow.session, p, list(notices))
+
+
+async def conference_notices(uow: UnitOfWork, p: Principal, conference_id: int) -> ConferenceNotices:
+    """The conference and its notices (the notices page): the same reading rights as `list_notices`."""
+    require_roster_reader(p)
+    async with uow:
+        conf = await visible_conference(uow.session, p, conference_id)
+        notices = (await uow.session.execute(select(ConclusionNotice).where(
+            ConclusionNotice.conference_id == conference_id).order_by(ConclusionNotice.id.desc()))).scalars().all()
+        views = await _views(uow.session, p, list(notices))
+        return ConferenceNotices(conf, views, p.is_staff and conf.status is ConferenceStatus.ended,
+                                 p.role is Role.operator)
 
 
 async def get_notice(uow: UnitOfWork, p: Principal, conference_id: int, notice_id: int) -> NoticeView:
