@@ -184,7 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.fn(args, Settings()) or 0)
+    os.umask(0o077)  # what bridgepoint writes (database, keys, mail, backups) is readable by its owner only
+    settings = Settings()
+    settings.ensure_dirs()
+    return int(args.fn(args, settings) or 0)
 
 
 if __name__ == "__main__":

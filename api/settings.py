@@ -53,5 +53,17 @@ class Settings:
         return SessionPolicy(idle=timedelta(minutes=self.session_idle_minutes),
                              absolute=timedelta(hours=self.session_hours))
 
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite+aiosqlite:///"
+        return Path(self.database_url[len(prefix):]) if self.database_url.startswith(prefix) else None
+
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data folder holds personal data, password hashes and signing keys: owner only (0700), and the
+        SQLite database with its journal files 0600."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)
+        db = self.sqlite_path()
+        if db is not None:
+            for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                if path.exists():
+                    path.chmod(0o600)
