@@ -122,6 +122,8 @@ class Delegate(Base):
     feed_version: Mapped[int] = mapped_column(Integer, default=1)
     search: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the language of their e-mails, calendar and personal pages (domain.i18n.LOCALES)
+    locale: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
 
 
 user_sites = Table(

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.policy import SMTP
 from uuid import uuid4
@@ -24,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from . import mail
 from .db import utcnow
+from .i18n import DEFAULT_LOCALE
 from .mail_transport import DeliveryFailed, Envelope, Transport, TransportUnavailable
+from .models import ConferenceSite, Delegate, Role, User, conference_site_operators, user_sites
 from .models_mail import MailKind, MailStatus, OutboxMessage
 from .services import agenda_view, notices
 from .services.agenda_view import MailContext
@@ -54,6 +57,44 @@ class Letter:
 class _Views:
     agendas: dict[int, agenda_view.PersonalAgenda]
     notices: dict[int, notices.NoticeMail]
+    # the language of a notice to a bridge point: its chair's address gets the chair's, the point's own addresses
+    # the one its operators chose (conference_site_id → locale; chair's address → locale)
+    site_locales: dict[int, str] = field(default_factory=dict)
+    chair_locales: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def notice_locale(self, msg: OutboxMessage) -> str:
+        key = (msg.conference_site_id or 0, msg.recipient.lower())
+        return self.chair_locales.get(key) or self.site_locales.get(msg.conference_site_id or 0, DEFAULT_LOCALE)
+
+
+async def notice_locales(s: AsyncSession, conference_site_ids: set[int]
+                         ) -> tuple[dict[int, str], dict[tuple[int, str], str]]:
+    """A point's language is the one most of its operators chose in the pages (users.locale), Vietnamese on a tie
+    or when none chose; its chair's own address gets the chair delegate's language."""
+    if not conference_site_ids:
+        return {}, {}
+    cs_ids = list(conference_site_ids)
+    chairs = await s.execute(select(ConferenceSite.id, Delegate.email, Delegate.locale)
+                             .join(Delegate, Delegate.id == ConferenceSite.chair_delegate_id)
+                             .where(ConferenceSite.id.in_(cs_ids)))
+    chair_locales = {(cs_id, email.lower()): locale for cs_id, email, locale in chairs.tuples() if email}
+    operator = (User.role == Role.operator, User.active.is_(True), User.locale.is_not(None))
+    by_conference = select(conference_site_operators.c.conference_site_id, User.id, User.locale).join(
+        User, User.id == conference_site_operators.c.user_id).where(
+        conference_site_operators.c.conference_site_id.in_(cs_ids), *operator)
+    by_site = select(ConferenceSite.id, User.id, User.locale).join(
+        user_sites, user_sites.c.site_id == ConferenceSite.site_id).join(User, User.id == user_sites.c.user_id).where(
+        ConferenceSite.id.in_(cs_ids), *operator)
+    chosen: dict[int, dict[int, str]] = defaultdict(dict)
+    for stmt in (by_conference, by_site):
+        for cs_id, user_id, locale in (await s.execute(stmt)).tuples():
+            chosen[cs_id][user_id] = locale
+    site_locales = {}
+    for cs_id, users in chosen.items():
+        counts = Counter(users.values())
+        top, n = counts.most_common(1)[0]
+        site_locales[cs_id] = DEFAULT_LOCALE if list(counts.values()).count(n) > 1 else top
+    return site_locales, chair_locales
 
 
 class OutboxWorker:
@@ -187,19 +228,24 @@ class OutboxWorker:
     async def _load(self, s: AsyncSession, batch: list[OutboxMessage]) -> _Views:
         inv_ids = [m.invitation_id for m in batch if m.kind is not MailKind.notice and m.invitation_id]
         notice_ids = {m.notice_id for m in batch if m.kind is MailKind.notice and m.notice_id}
-        return _Views(await agenda_view.load(s, inv_ids, self._ctx), await notices.load_for_mail(s, notice_ids))
+        site_ids = {m.conference_site_id for m in batch if m.kind is MailKind.notice and m.conference_site_id}
+        return _Views(await agenda_view.load(s, inv_ids, self._ctx), await notices.load_for_mail(s, notice_ids),
+                      *await notice_locales(s, site_ids))
 
     def _message_id(self, msg: OutboxMessage) -> str:
         digest = hashlib.sha256(msg.idempotency_key.encode()).hexdigest()[:12]
         return f"<outbox-{msg.id}.{digest}@{self._domain}>"
 
     def _render(self, msg: OutboxMessage, views: _Views) -> Letter:
-        """Build and flatten one message (CPU-bound: the worker runs it in a thread)."""
+        """Build and flatten one message (CPU-bound: the worker runs it in a thread) in its reader's language:
+        an invitation, update or cancellation in its delegate's (at the time it is sent), a notice in its point's
+        (see `notice_locales`); the builders restore the caller's language afterwards."""
         common = dict(ctx=self._ctx, recipient=msg.recipient, message_id=self._message_id(msg), now=self.clock())
         if msg.kind is MailKind.notice:
             n = views.notices[msg.notice_id]  # type: ignore[index]
             site_name = n.site_names[msg.conference_site_id]  # type: ignore[index]
-            letter = mail.notice_email(n.notice, n.conference, site_name, n.attachment, **common)
+            letter = mail.notice_email(n.notice, n.conference, site_name, n.attachment,
+                                       locale=views.notice_locale(msg), **common)
         else:
             agenda = views.agendas[msg.invitation_id]  # type: ignore[index]
             letter = mail.invitation_email(agenda, msg.kind, msg.reason, **common)

@@ -28,6 +28,8 @@ from domain.uow import UnitOfWork
 PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 Token = Annotated[str, Parameter(max_length=400, description="the secret from the delegate's link")]
 ICS = "text/calendar; charset=utf-8"
+Lang = Annotated[str | None, Parameter(max_length=8, description="vi or en: the page's language switch (else "
+                                                                   "the delegate's language)")]
 
 
 def mail_context(state: State) -> MailContext:
@@ -50,9 +52,10 @@ def _ics(feed: Feed) -> Response[bytes]:
 
 @get("/p/{token:str}/agenda", operation_id="personalAgendaPage", tags=["delegates"], exclude_from_auth=True,
      media_type=MediaType.HTML,
-     description="The delegate's personal agenda page (the personal link is the credential).")
-async def personal_agenda_page(token: Token, uow: UnitOfWork, state: State) -> Response[str]:
-    page = agenda_page(await agenda_view.by_link(uow, mail_context(state), token))
+     description="The delegate's personal agenda page (the personal link is the credential), in the delegate's "
+                 "language.")
+async def personal_agenda_page(token: Token, uow: UnitOfWork, state: State, lang: Lang = None) -> Response[str]:
+    page = agenda_page(await agenda_view.by_link(uow, mail_context(state), token), lang)
     return Response(page, media_type=MediaType.HTML,
                     headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
 

@@ -8,7 +8,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 
 from api.schemas.checkin import PassOut
-from api.pages.passes import PRIVATE_HEADERS, not_found_page, pass_page
+from api.pages.passes import PRIVATE_HEADERS, pass_page, personal_pass_page as personal_pass_html
 from api.schemas import MAX_ID
 from domain.access import Principal
 from domain.errors import NotFound
@@ -81,18 +81,18 @@ async def _by_link(uow: UnitOfWork, state: State, token: str) -> PassView | None
         return None
 
 
-_GONE = "Đường dẫn này không còn hiệu lực. / This personal link is no longer valid."
+Lang = Annotated[str | None, Parameter(max_length=8, description="vi or en: the page's language switch (else "
+                                                                   "the delegate's language)")]
 
 
 @get("/p/{token:str}", operation_id="personalPassPage", media_type=MediaType.HTML, tags=["passes"],
      exclude_from_auth=True,
-     description="The delegate's pass page behind their personal link (no password).")
-async def personal_pass_page(token: LinkToken, uow: UnitOfWork, state: State) -> Response[str]:
+     description="The delegate's pass page behind their personal link (no password), in the delegate's language.")
+async def personal_pass_page(token: LinkToken, uow: UnitOfWork, state: State, lang: Lang = None) -> Response[str]:
     v = await _by_link(uow, state, token)
-    if v is None:
-        return Response(not_found_page(_GONE), status_code=404, media_type=MediaType.HTML)
-    return Response(pass_page(v, agenda_url=f"/p/{token}/agenda"), media_type=MediaType.HTML,
-                    headers=PRIVATE_HEADERS)
+    if v is None:  # a page: the error is a page in the reader's language (as for the agenda page)
+        raise NotFound("this personal link is not valid", code="invalid_link")
+    return Response(personal_pass_html(v, token, lang), media_type=MediaType.HTML, headers=PRIVATE_HEADERS)
 
 
 @get("/p/{token:str}/qr.png", operation_id="personalPassPng", media_type="image/png", tags=["passes"],

@@ -1,26 +1,36 @@
-"""Server-rendered HTML pages (Jinja2, autoescaped)."""
+"""The pass page: printed by staff (in their language) and opened by the delegate behind the personal link (in
+the delegate's language, or the one chosen with the page's language switch, `?lang=`)."""
 from __future__ import annotations
 
 import base64
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
+from api.i18n import LOCALES
+from api.pages.render import render
+from domain.mail import in_locale
 from domain.models import ACTIVE_INVITATION
 from domain.passes import qr_svg
+from domain.services.agenda_view import date_text
 from domain.services.passes_admin import PassView
 
-_env = Environment(loader=PackageLoader("api", "templates"), autoescape=select_autoescape(["html"]))
 # A pass page carries a credential: never cached, never sent on as a referrer.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def pass_page(view: PassView, agenda_url: str | None = None) -> str:
+    """The pass printed by staff, in the current (their) language."""
+    return _render(view, agenda_url=agenda_url, other=None)
+
+
+def personal_pass_page(view: PassView, token: str, lang: str | None = None) -> str:
+    """The delegate's own pass page, with a link to their agenda and a switch to the other language."""
+    explicit = lang if lang in LOCALES else None
+    with in_locale(explicit or view.delegate.locale) as locale:
+        keep = f"?lang={explicit}" if explicit else ""
+        return _render(view, agenda_url=f"/p/{token}/agenda{keep}", other="en" if locale == "vi" else "vi")
+
+
+def _render(view: PassView, *, agenda_url: str | None, other: str | None) -> str:
     active = view.invitation.status in ACTIVE_INVITATION
     svg = base64.b64encode(qr_svg(view.token).encode()).decode() if active else ""
-    return _env.get_template("pass.html").render(p=view, active=active, qr_svg_b64=svg, agenda_url=agenda_url)
-
-
-def not_found_page(message: str) -> str:
-    return _env.from_string(
-        "<!doctype html><meta charset=utf-8><title>Không tìm thấy</title><p>{{ message }}</p>").render(
-        message=message)
+    return render("pass.html", p=view, active=active, qr_svg_b64=svg, agenda_url=agenda_url, other=other,
+                  date_text=date_text)

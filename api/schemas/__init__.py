@@ -226,6 +226,7 @@ class DelegateCreate(Input, kw_only=True):
     unit_id: Id | None = None
     email: Annotated[str, Meta(max_length=254, pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")] = ""
     phone: Annotated[str, Meta(max_length=40, pattern=r"^[0-9+() .-]*$")] = ""
+    locale: Literal["vi", "en"] = "vi"  # the language of the delegate's e-mails, calendar and personal pages
 
 
 class DelegateUpdate(Input, kw_only=True):
@@ -235,6 +236,7 @@ class DelegateUpdate(Input, kw_only=True):
     unit_id: Id | None | UnsetType = UNSET
     email: Annotated[str, Meta(max_length=254, pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")] | UnsetType = UNSET
     phone: Annotated[str, Meta(max_length=40, pattern=r"^[0-9+() .-]*$")] | UnsetType = UNSET
+    locale: Literal["vi", "en"] | UnsetType = UNSET
 
 
 class DelegateOut(Struct):
@@ -245,6 +247,7 @@ class DelegateOut(Struct):
     unit_id: int | None
     email: str
     phone: str
+    locale: str = "vi"
 
 
 class DelegatePage(Struct):
@@ -435,7 +438,7 @@ def conference_site_out(cs: m.ConferenceSite, operators: list[int],
 
 
 def delegate_out(d: m.Delegate) -> DelegateOut:
-    return DelegateOut(d.id, d.full_name, d.rank, d.position, d.unit_id, d.email, d.phone)
+    return DelegateOut(d.id, d.full_name, d.rank, d.position, d.unit_id, d.email, d.phone, d.locale)
 
 
 def invitation_out(i: m.Invitation) -> InvitationOut:

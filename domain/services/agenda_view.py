@@ -12,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Principal, invitation_filter, require_roster_reader, visible_conference
 from ..calendar import Attendee, Person
-from ..errors import NotFound
+from ..errors import N_, NotFound
+from ..i18n import current_locale, format_date, format_time, gettext
 from ..links import link_token, resolve_link
 from ..models import (ACTIVE_INVITATION, AgendaItem, BridgeSite, Conference, ConferenceSite, Delegate,
                       Invitation, InvitationRole, InvitationStatus, SiteRole, User)
 from ..passes import Keyring, encode_feed, encode_pass, encode_staff_feed
 from ..uow import UnitOfWork
 
-ROLE_LABEL = {InvitationRole.chair: "Chủ trì", InvitationRole.presenter: "Báo cáo, tham luận",
-              InvitationRole.delegate: "Đại biểu", InvitationRole.observer: "Dự thính"}
+ROLE_LABEL = {InvitationRole.chair: N_("Chair"), InvitationRole.presenter: N_("Presenter of a report or contribution"),
+              InvitationRole.delegate: N_("Delegate"), InvitationRole.observer: N_("Observer")}
 ICAL_ROLE = {InvitationRole.chair: "CHAIR", InvitationRole.observer: "OPT-PARTICIPANT"}
 PARTSTAT = {InvitationStatus.confirmed: "ACCEPTED", InvitationStatus.declined: "DECLINED"}
 
@@ -106,7 +107,7 @@ class PersonalAgenda:
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABEL[self.invitation.role]
+        return gettext(ROLE_LABEL[self.invitation.role])
 
     @property
     def own_slots(self) -> list[Line]:
@@ -123,30 +124,38 @@ class PersonalAgenda:
                         PARTSTAT.get(self.invitation.status, "NEEDS-ACTION"))
 
     def description(self) -> str:
-        """The agenda as plain text, for the calendar entry and the text e-mail."""
+        """The agenda as plain text in the current language, for the calendar entry and the text e-mail."""
         parts = [self.conference.description.strip()] if self.conference.description.strip() else []
-        facts = [f"Điểm cầu: {self.place.label}", f"Vai trò: {self.role_label}"]
+        facts = [gettext("Bridge point: %(place)s", place=self.place.label),
+                 gettext("Role: %(role)s", role=self.role_label)]
         if self.place.video_endpoint:
-            facts.append(f"Truyền hình: {self.place.video_endpoint}")
+            facts.append(gettext("Video link: %(endpoint)s", endpoint=self.place.video_endpoint))
         if self.host is not None and self.host.site_id != self.place.site_id:
-            facts.append(f"Điểm cầu chính: {self.host.label}")
-        facts += [f"Phát biểu: {clock(s.starts_at)} — {s.title} ({s.speaking_minutes} phút)" for s in self.own_slots]
-        parts += ["\n".join(facts), "Chương trình:\n" + agenda_text(self.lines)]
+            facts.append(gettext("Host hall: %(place)s", place=self.host.label))
+        facts += [gettext("Speaking: %(time)s — %(title)s (%(minutes)s min)", time=clock(s.starts_at), title=s.title,
+                          minutes=s.speaking_minutes) for s in self.own_slots]
+        parts += ["\n".join(facts), gettext("Agenda:") + "\n" + agenda_text(self.lines)]
         if self.links is not None:
-            parts.append(f"Trang cá nhân: {self.links.page}")
+            parts.append(gettext("Personal page: %(url)s", url=self.links.page))
         return "\n\n".join(parts)
 
 
 def clock(dt: datetime | None) -> str:
-    return dt.strftime("%H:%M") if dt is not None else "--:--"
+    """A time of day, 24-hour in both languages (as the offices write it): "08:00"."""
+    return format_time(dt) if dt is not None else "--:--"
+
+
+def date_text(dt: datetime) -> str:
+    """A date in the locale, without the weekday: "18/12/2026", "Dec 18, 2026"."""
+    return format_date(dt, fmt="dd/MM/yyyy" if current_locale() == "vi" else "medium")
 
 
 def agenda_text(lines: list[Line]) -> str:
     out = []
     for line in lines:
         span = clock(line.starts_at) + (f"–{clock(line.ends_at)}" if line.ends_at else "")
-        out.append(f"{span}  {line.title}" + ("  ← phần phát biểu của đồng chí" if line.own else ""))
-    return "\n".join(out) or "(chưa có)"
+        out.append(f"{span}  {line.title}" + (f"  ← {gettext('your speaking slot')}" if line.own else ""))
+    return "\n".join(out) or gettext("(none yet)")
 
 
 def _place(cs: ConferenceSite, site: BridgeSite) -> Place:

@@ -3,11 +3,14 @@ secret, revocable subscription links for staff to their sites' and their own fee
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import calendar
+from ..i18n import gettext
+from ..mail import in_locale
 from ..access import Principal, conference_filter, delegate_filter, require_staff, visible_conference
 from ..errors import Forbidden, NotFound
 from ..models import (Conference, ConferenceSite, ConferenceStatus, Delegate, Invitation, Role, User,
@@ -15,7 +18,7 @@ from ..models import (Conference, ConferenceSite, ConferenceStatus, Delegate, In
 from ..passes import InvalidToken, decode_feed, decode_staff_feed
 from ..uow import UnitOfWork
 from . import agenda_view, notices
-from .agenda_view import MailContext, Place, agenda_text, lines_of
+from .agenda_view import MailContext, Place, agenda_text, clock, date_text, lines_of
 from .common import audit
 from .users import principal_of
 
@@ -32,8 +35,8 @@ class Feed:
 def _about(conf: Conference, items: list, host: Place | None) -> str:
     parts = [conf.description.strip()] if conf.description.strip() else []
     if host is not None:
-        parts.append(f"Điểm cầu chính: {host.label}")
-    parts.append("Chương trình:\n" + agenda_text(lines_of(conf, items)))
+        parts.append(gettext("Host hall: %(place)s", place=host.label))
+    parts.append(gettext("Agenda:") + "\n" + agenda_text(lines_of(conf, items)))
     return "\n\n".join(parts)
 
 
@@ -75,8 +78,11 @@ async def _site_feed(s: AsyncSession, p: Principal, ctx: MailContext, site_id: i
     here = ", ".join(x for x in (site.name, site.address) if x)
     entries = await _entries(s, list(confs), here)
     for n in await notices.for_site(s, site.id):
-        state = (f"Đã xác nhận nhận lúc {n.receipt.acknowledged_at:%H:%M %d/%m/%Y} (UTC)"
-                 if n.receipt.acknowledged_at else "Chưa xác nhận đã nhận.")
+        at = n.receipt.acknowledged_at
+        if at is not None:
+            at = at.astimezone(ZoneInfo(n.conference.timezone))
+        state = (gettext("Receipt acknowledged at %(time)s on %(date)s.", time=clock(at), date=date_text(at))
+                 if at else gettext("Receipt not acknowledged yet."))
         entries.append(calendar.notice_entry(n.notice, n.conference, f"{n.notice.body}\n\n{state}"))
     return Feed(f"site-{site.code}.ics", calendar.build(
         entries, uid=f"feed-site-{site.id}@bridgepoint", name=site.name, organizer=ctx.organizer))
@@ -117,10 +123,11 @@ async def delegate_feed(uow: UnitOfWork, ctx: MailContext, token: str) -> Feed:
         ids = (await s.execute(select(Invitation.id).join(Conference, Conference.id == Invitation.conference_id)
                                .where(Invitation.delegate_id == delegate.id, PUBLISHED))).scalars().all()
         agendas = await agenda_view.load(s, list(ids), ctx)
-    entries = [calendar.conference_entry(a.conference, location=a.place.label, description=a.description(),
-                                         url=a.links.page if a.links and a.active else "",
-                                         attendee=a.attendee(), cancelled=not a.active)
-               for a in sorted(agendas.values(), key=lambda a: a.conference.starts_at)]
+    with in_locale(delegate.locale):  # a delegate's calendar speaks the delegate's language
+        entries = [calendar.conference_entry(a.conference, location=a.place.label, description=a.description(),
+                                             url=a.links.page if a.links and a.active else "",
+                                             attendee=a.attendee(), cancelled=not a.active)
+                   for a in sorted(agendas.values(), key=lambda a: a.conference.starts_at)]
     return Feed(f"delegate-{delegate.id}.ics", calendar.build(
         entries, uid=f"feed-delegate-{delegate.id}@bridgepoint", name=delegate.full_name, organizer=ctx.organizer))
 
@@ -189,4 +196,5 @@ async def staff_feed(uow: UnitOfWork, ctx: MailContext, token: str) -> Feed:
         user = await uow.session.get(User, user_id)
         if user is None or not user.active or user.feed_version != version:
             raise NotFound("this calendar link was revoked", code="invalid_feed")
-        return await build(uow.session, principal_of(user), ctx, target_id)
+        with in_locale(user.locale):  # the language the user chose in the pages, else Vietnamese
+            return await build(uow.session, principal_of(user), ctx, target_id)
