@@ -5,7 +5,9 @@ import argparse
 import asyncio
 import getpass
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 from api.settings import Settings
 
@@ -145,6 +147,30 @@ def cmd_site_agent(args: argparse.Namespace, settings: Settings) -> int:
     return agent_main(args.server, args.site, token, args.conference)
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from domain.backup import BackupError, Target, backup
+    try:
+        manifest = backup(Target(settings.database_url, settings.keys_dir), args.file)
+    except (BackupError, subprocess.CalledProcessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {args.file} ({manifest['database']}, {len(manifest['keys'])} signing key(s))")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from domain.backup import BackupError, Target, restore
+    try:
+        manifest = restore(Target(settings.database_url, settings.keys_dir), args.file, force=args.force)
+    except (BackupError, subprocess.CalledProcessError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _upgrade(settings)  # a backup from an older version gets the newer migrations
+    print(f"restored {manifest['database']} database and {len(manifest['keys'])} signing key(s) "
+          f"from a backup of {manifest['created_at']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bridgepoint", description="Hybrid conferences across bridge points.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -158,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the migrations").set_defaults(fn=cmd_db_upgrade)
+
+    back = sub.add_parser("backup", help="the database and the signing keys into one archive (tar.gz, 0600)")
+    back.add_argument("file", type=Path)
+    back.set_defaults(fn=cmd_backup)
+    rest = sub.add_parser("restore", help="put a backup's database and signing keys back (server stopped)")
+    rest.add_argument("file", type=Path)
+    rest.add_argument("--force", action="store_true", help="replace a database that already holds conferences")
+    rest.set_defaults(fn=cmd_restore)
 
     users = sub.add_parser("users", help="accounts").add_subparsers(dest="users_command", required=True)
     create = users.add_parser("create", help="create an account")
