@@ -26,9 +26,14 @@ class DelegateController(Controller):
         page = await delegates.list_delegates(uow, principal, q=q, unit_id=unit_id, limit=limit, offset=offset)
         return DelegatePage([delegate_out(d) for d in page.items], page.total, page.limit, page.offset)
 
-    @post("/", operation_id="createDelegate", description="Register a delegate (organizers).")
+    @post("/", operation_id="createDelegate",
+          description="Register a delegate (organizers). A second person with the same name in the same unit, or "
+                      "the same e-mail, answers 409 `possible_duplicate` naming them in `existing`, unless "
+                      "`confirm_duplicate` is true.")
     async def create(self, data: DelegateCreate, uow: UnitOfWork, principal: Principal) -> DelegateOut:
-        return delegate_out(await delegates.create_delegate(uow, principal, data.fields()))
+        fields = data.fields()
+        confirm = fields.pop("confirm_duplicate", False)
+        return delegate_out(await delegates.create_delegate(uow, principal, fields, confirm_duplicate=confirm))
 
     @get("/{delegate_id:int}", operation_id="getDelegate", description="One delegate.")
     async def get_(self, delegate_id: DelegateId, uow: UnitOfWork, principal: Principal) -> DelegateOut:

@@ -227,6 +227,8 @@ class DelegateCreate(Input, kw_only=True):
     email: Annotated[str, Meta(max_length=254, pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")] = ""
     phone: Annotated[str, Meta(max_length=40, pattern=r"^[0-9+() .-]*$")] = ""
     locale: Literal["vi", "en"] = "vi"  # the language of the delegate's e-mails, calendar and personal pages
+    # a person with the same name in the same unit, or the same e-mail, exists: 409 possible_duplicate unless true
+    confirm_duplicate: bool = False
 
 
 class DelegateUpdate(Input, kw_only=True):

@@ -1,6 +1,7 @@
 """Bridge sites (điểm cầu): physical points that take part in conferences."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -12,6 +13,7 @@ from ..models import BridgeSite, ConferenceSite, Unit
 from ..text import like_pattern, search_text
 from ..uow import UnitOfWork
 from .common import Page, audit, check_text, check_timezone, must_exist, paginate
+from .units import UnitTree, load_tree, within
 
 
 def _search(site: BridgeSite) -> str:
@@ -19,16 +21,53 @@ def _search(site: BridgeSite) -> str:
 
 
 async def list_sites(uow: UnitOfWork, p: Principal, *, q: str | None = None, unit_id: int | None = None,
-                     active: bool | None = None, limit: int = 50, offset: int = 0) -> Page[BridgeSite]:
+                     active: bool | None = None, within_unit_id: int | None = None, limit: int = 50,
+                     offset: int = 0) -> Page[BridgeSite]:
+    """Sites by code; `unit_id` is that unit's own, `within_unit_id` the unit's and every unit's under it."""
+    async with uow:
+        return await paginate(uow.session, _site_query(q, unit_id, active, within_unit_id), limit, offset)
+
+
+def _site_query(q: str | None, unit_id: int | None, active: bool | None, within_unit_id: int | None) -> Any:
     stmt = select(BridgeSite).order_by(BridgeSite.code)
     if q:
         stmt = stmt.where(BridgeSite.search.like(like_pattern(q), escape="\\"))
     if unit_id is not None:
         stmt = stmt.where(BridgeSite.unit_id == unit_id)
+    if within_unit_id is not None:
+        stmt = stmt.where(BridgeSite.unit_id.in_(within(within_unit_id)))
     if active is not None:
         stmt = stmt.where(BridgeSite.active == active)
+    return stmt
+
+
+@dataclass
+class SiteListing:
+    """One page of sites for the registry, with the unit tree (each row's unit path, the filter's options)."""
+    page: Page[BridgeSite]
+    units: UnitTree
+
+
+async def browse_sites(uow: UnitOfWork, p: Principal, *, q: str | None = None, within_unit_id: int | None = None,
+                       active: bool | None = None, limit: int = 50, offset: int = 0) -> SiteListing:
     async with uow:
-        return await paginate(uow.session, stmt, limit, offset)
+        page = await paginate(uow.session, _site_query(q, None, active, within_unit_id), limit, offset)
+        return SiteListing(page, await load_tree(uow.session))
+
+
+@dataclass
+class SiteForm:
+    site: BridgeSite | None
+    units: UnitTree
+
+
+async def site_form(uow: UnitOfWork, p: Principal, site_id: int | None = None) -> SiteForm:
+    """A site with the unit tree to place it in (every signed-in role may read a site); a new one: organizers."""
+    if site_id is None:
+        require_staff(p)
+    async with uow:
+        site = await _get(uow, site_id) if site_id is not None else None
+        return SiteForm(site, await load_tree(uow.session))
 
 
 async def _get(uow: UnitOfWork, site_id: int) -> BridgeSite:

@@ -1,9 +1,11 @@
 """Organisation tree of units."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Principal, require_staff
 from ..errors import Conflict, InvalidInput, NotFound
@@ -88,3 +90,117 @@ async def delete_unit(uow: UnitOfWork, p: Principal, unit_id: int) -> None:
                 raise Conflict(f"unit {unit.code} still has {what}", code="unit_in_use")
         await s.delete(unit)
         await uow.commit()
+
+
+# ---- the tree, for the registry pages ----
+@dataclass
+class UnitNode:
+    """A unit in the tree: its ancestors' names (root first), depth, children, and how much hangs on it."""
+    unit: Unit
+    path: list[str]
+    depth: int
+    children: list["UnitNode"] = field(default_factory=list)
+    sites: int = 0
+    delegates: int | None = None  # counted for those who may read delegate data (staff) only
+
+    @property
+    def label(self) -> str:
+        """The unit's name indented by its depth (options of a <select>)."""
+        return "\u2003" * self.depth + self.unit.name
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.children or self.sites or self.delegates)
+
+
+@dataclass
+class UnitTree:
+    roots: list[UnitNode]
+    nodes: list[UnitNode]  # depth-first, children by name: the order of the tree and of every unit <select>
+    by_id: dict[int, UnitNode]
+    matches: list[UnitNode] | None = None  # for a search: the units found, each with its path
+
+    def options(self, exclude_subtree_of: int | None = None) -> list[tuple[int, str]]:
+        skip = set(subtree(self.by_id[exclude_subtree_of])) if exclude_subtree_of in self.by_id else set()
+        return [(n.unit.id, n.label) for n in self.nodes if n.unit.id not in skip]
+
+    def path_of(self, unit_id: int | None) -> str:
+        node = self.by_id.get(unit_id) if unit_id is not None else None
+        return " › ".join([*node.path, node.unit.name]) if node else ""
+
+
+def subtree(node: UnitNode) -> list[int]:
+    out = [node.unit.id]
+    for child in node.children:
+        out.extend(subtree(child))
+    return out
+
+
+def within(unit_id: int) -> Select[Any]:
+    """Ids of a unit and every unit under it (a recursive query, the same on SQLite and PostgreSQL)."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_subtree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+async def load_tree(session: AsyncSession, *, counts: bool = False, delegate_counts: bool = False) -> UnitTree:
+    units = (await session.execute(select(Unit).order_by(Unit.name, Unit.id))).scalars().all()
+    kids: dict[int | None, list[Unit]] = {}
+    ids = {u.id for u in units}
+    for u in units:  # a parent that vanished cannot happen (RESTRICT), but never lose a unit over it
+        kids.setdefault(u.parent_id if u.parent_id in ids else None, []).append(u)
+    sites: dict[int, int] = {}
+    people: dict[int, int] = {}
+    if counts:
+        sites = dict((await session.execute(select(BridgeSite.unit_id, func.count()).where(
+            BridgeSite.unit_id.is_not(None)).group_by(BridgeSite.unit_id))).tuples().all())
+    if delegate_counts:
+        people = dict((await session.execute(select(Delegate.unit_id, func.count()).where(
+            Delegate.unit_id.is_not(None)).group_by(Delegate.unit_id))).tuples().all())
+    nodes: list[UnitNode] = []
+    by_id: dict[int, UnitNode] = {}
+
+    def build(parent: int | None, path: list[str], depth: int) -> list[UnitNode]:
+        out = []
+        for u in kids.get(parent, []):
+            node = UnitNode(u, path, depth, sites=sites.get(u.id, 0),
+                            delegates=people.get(u.id, 0) if delegate_counts else None)
+            nodes.append(node)
+            by_id[u.id] = node
+            node.children = build(u.id, [*path, u.name], depth + 1)
+            out.append(node)
+        return out
+
+    roots = build(None, [], 0)
+    return UnitTree(roots, nodes, by_id)
+
+
+async def unit_tree(uow: UnitOfWork, p: Principal, *, q: str | None = None) -> UnitTree:
+    """The whole tree (readable by every signed-in role, like the unit list); with `q`, the units whose name or
+    code matches, ignoring case and diacritics, each with its path."""
+    async with uow:
+        tree = await load_tree(uow.session, counts=True, delegate_counts=p.is_staff)
+        if q and q.strip():
+            found = set((await uow.session.execute(
+                select(Unit.id).where(Unit.search.like(like_pattern(q), escape="\\")))).scalars().all())
+            tree.matches = [n for n in tree.nodes if n.unit.id in found]
+        return tree
+
+
+@dataclass
+class UnitForm:
+    """A unit's page: the unit (None for a new one), where it sits, and the parents it may be placed under."""
+    unit: Unit | None
+    node: UnitNode | None
+    parents: list[tuple[int, str]]
+
+
+async def unit_form(uow: UnitOfWork, p: Principal, unit_id: int | None = None) -> UnitForm:
+    """A unit with its place in the tree (every signed-in role may read it); a new one only for organizers."""
+    if unit_id is None:
+        require_staff(p)
+    async with uow:
+        unit = await _get(uow, unit_id) if unit_id is not None else None
+        tree = await load_tree(uow.session, counts=unit is not None, delegate_counts=p.is_staff)
+        return UnitForm(unit, tree.by_id.get(unit_id) if unit_id is not None else None,
+                        tree.options(exclude_subtree_of=unit_id))
