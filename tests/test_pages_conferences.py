@@ -290,8 +290,8 @@ async def test_the_overview_counts_and_the_lifecycle_with_confirmation(api: Api)
     b = await sign_in(api, "org", "en")
     html = (await b.get(f"/conferences/{w.conference}")).text
     counts = re.sub(r"\s+", " ", html[html.index('id="h-counts"'):])
-    assert "<strong>2</strong> bridge points" in counts and "<strong>2</strong> invitations" in counts
-    assert "<strong>1</strong> agenda items" in counts and "<strong>0</strong> messages failed" in counts
+    assert "Bridge points</span> <strong>2</strong>" in counts and "Invitations</span> <strong>2</strong>" in counts
+    assert "Agenda items</span> <strong>1</strong>" in counts and "Messages failed</span> <strong>0</strong>" in counts
     assert 'data-confirm="Schedule this conference?' in html and f'action="/conferences/{w.conference}/delete"' in html
     await b.post(f"/conferences/{w.conference}/actions/schedule")
     html = (await b.get(f"/conferences/{w.conference}")).text
