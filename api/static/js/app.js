@@ -1,4 +1,4 @@
-// Every page: the CSRF token on each htmx request, focus after swaps, confirmations in <dialog>.
+// Every page: the CSRF token on each htmx request, confirmations before destructive posts, focus after swaps.
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 
 document.addEventListener("htmx:configRequest", (event) => {
