@@ -210,11 +210,20 @@ def decode_staff_feed(ring: Keyring, token: str) -> tuple[int, int, int, int]:
     return user_id, feed_version, what, target_id
 
 
+# Characters of QR codes' alphanumeric mode, and how many of them versions 1–10 hold at error correction M.
+_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+_ALNUM_M = (20, 38, 61, 90, 122, 154, 178, 221, 262, 311)
+
+
 def _qr(text: str) -> qrcode.QRCode:
-    # A fixed mask: choosing the "best" one costs ~10 ms a code, and scanners read either fine.
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4, mask_pattern=0)
+    # A fixed mask: choosing the "best" one costs ~10 ms a code, and scanners read either fine. A pass is
+    # alphanumeric, so its version comes from the capacity table: qrcode's own search costs a quarter of a code.
+    version = next((v for v, n in enumerate(_ALNUM_M, 1) if len(text) <= n), None) \
+        if _ALNUM.issuperset(text) else None
+    qr = qrcode.QRCode(version=version, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4,
+                       mask_pattern=0)
     qr.add_data(text)
-    qr.make(fit=True)
+    qr.make(fit=version is None)
     return qr
 
 

@@ -22,7 +22,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Principal, visible_conference
@@ -113,6 +113,17 @@ def _my_points(p: Principal, conference_id: int) -> Any:
     return cond if p.is_staff else cond & ConferenceSite.site_id.in_(p.site_ids)
 
 
+REVOKED_STATUSES = tuple(st for st in InvitationStatus if st not in ACTIVE_INVITATION)
+
+
+def _my_invitations(p: Principal, conference_id: int) -> Any:
+    """The conference's invitations at the caller's points (all of them for organizers: no join needed)."""
+    cond = Invitation.conference_id == conference_id
+    if p.is_staff:
+        return cond
+    return cond & Invitation.conference_site_id.in_(select(ConferenceSite.id).where(_my_points(p, conference_id)))
+
+
 async def _points(s: AsyncSession, p: Principal, conference_id: int,
                   conference_site_id: int | None) -> dict[int, tuple[str, str]]:
     """conference site id → (site code, site name) of the points the caller may print, host first."""
@@ -135,8 +146,8 @@ async def _cards(uow: UnitOfWork, p: Principal, ring: Keyring, conference_id: in
         s = uow.session
         conf = await visible_conference(s, p, conference_id)
         points = await _points(s, p, conference_id, conference_site_id)
-        active = (Invitation.conference_id == conference_id, Invitation.status.in_(ACTIVE_INVITATION),
-                  Invitation.conference_site_id.in_(list(points)))
+        active = (_my_invitations(p, conference_id), Invitation.status.in_(ACTIVE_INVITATION),
+                  *([Invitation.conference_site_id == conference_site_id] if conference_site_id is not None else []))
         count = (await s.execute(select(func.count()).select_from(Invitation).where(*active))).scalar_one()
         if count > MAX_PASSES:
             raise InvalidInput(f"{count} passes are more than {MAX_PASSES} in one file: choose one bridge point",
@@ -201,46 +212,46 @@ async def pass_sheet_zip(uow: UnitOfWork, p: Principal, ring: Keyring, conferenc
 
 async def passes_overview(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
                           limit: int = 50, offset: int = 0, revoked_limit: int = 100) -> PassesOverview:
-    """Active and revoked passes per point (the caller's points only for an operator), and the revoked ones."""
+    """Active and revoked passes per point (the caller's points only for an operator), and the revoked ones.
+
+    At 100,000 invitations every query here either reads one page of points or walks the conference's
+    invitations once (the totals; the revoked ones by status)."""
     require_pass_printer(p)
     async with uow:
         s = uow.session
         conf = await visible_conference(s, p, conference_id)
-        mine = _my_points(p, conference_id)
-        counts: dict[int, list[int]] = {}
-        totals = (select(Invitation.conference_site_id, Invitation.status, func.count())
-                  .join(ConferenceSite, ConferenceSite.id == Invitation.conference_site_id)
-                  .where(Invitation.conference_id == conference_id, mine)
-                  .group_by(Invitation.conference_site_id, Invitation.status))
-        active_total = revoked_total = 0
-        for cs, status, n in (await s.execute(totals)).all():
-            pair = counts.setdefault(cs, [0, 0])
+        mine = _my_invitations(p, conference_id)
+        active_total = revoked_total = reissued = 0
+        for status, n, again in (await s.execute(
+                select(Invitation.status, func.count(), func.sum(case((Invitation.pass_version > 1, 1), else_=0)))
+                .where(mine).group_by(Invitation.status))).all():
             if status in ACTIVE_INVITATION:
-                pair[0] += n
                 active_total += n
+                reissued += int(again or 0)
             else:
-                pair[1] += n
                 revoked_total += n
         points_q = (select(ConferenceSite.id, BridgeSite.code, BridgeSite.name, ConferenceSite.role)
-                    .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id).where(mine))
+                    .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id).where(_my_points(p, conference_id)))
         if q and q.strip():
             points_q = points_q.where(BridgeSite.search.like(like_pattern(q), escape="\\"))
         points_total = (await s.execute(select(func.count()).select_from(points_q.subquery()))).scalar_one()
         rows = (await s.execute(points_q.order_by(ConferenceSite.role, BridgeSite.code)
                                 .limit(limit).offset(offset))).all()
-        points = [PointPasses(cs, code, name, role, *counts.get(cs, [0, 0])) for cs, code, name, role in rows]
-        reissued = (await s.execute(
-            select(func.count()).select_from(Invitation)
-            .join(ConferenceSite, ConferenceSite.id == Invitation.conference_site_id)
-            .where(Invitation.conference_id == conference_id, mine, Invitation.pass_version > 1,
-                   Invitation.status.in_(ACTIVE_INVITATION)))).scalar_one()
+        counts: dict[int, list[int]] = {cs: [0, 0] for cs, *_ in rows}
+        if counts:  # only the points on this page
+            for cs, status, n in (await s.execute(
+                    select(Invitation.conference_site_id, Invitation.status, func.count())
+                    .where(Invitation.conference_site_id.in_(list(counts)))
+                    .group_by(Invitation.conference_site_id, Invitation.status))).all():
+                counts[cs][0 if status in ACTIVE_INVITATION else 1] += n
+        points = [PointPasses(cs, code, name, role, *counts[cs]) for cs, code, name, role in rows]
         revoked = (await s.execute(
             select(Invitation.id, Delegate.full_name, Delegate.rank, BridgeSite.name, Invitation.status,
                    Invitation.updated_at)
             .join(Delegate, Delegate.id == Invitation.delegate_id)
             .join(ConferenceSite, ConferenceSite.id == Invitation.conference_site_id)
             .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
-            .where(Invitation.conference_id == conference_id, mine, Invitation.status.not_in(ACTIVE_INVITATION))
+            .where(mine, Invitation.status.in_(REVOKED_STATUSES))
             .order_by(Invitation.updated_at.desc(), Invitation.id.desc()).limit(revoked_limit))).all()
     return PassesOverview(conf, points, points_total, limit, offset, active_total, revoked_total, reissued,
                           [RevokedPass(*r) for r in revoked])
