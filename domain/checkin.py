@@ -83,6 +83,11 @@ async def check_in(uow: UnitOfWork, p: Principal, desk: Desk, req: ScanRequest) 
     try:
         async with uow:
             answer, events = await store.run_transaction(uow, _transaction, scan)
+            if answer.get("replayed") and answer.get("result") == OK:
+                # Perhaps our own check-in, committed by an attempt whose COMMIT lost its connection and then
+                # replayed by the retry: mark the count anyway (a mark too many costs nothing).
+                events = [("attendance", {"conference_site_id": answer.get("conference_site_id",
+                                                                            req.conference_site_id)})]
             for type_, data in events:
                 uow.emit(req.conference_id, type_, **data)
             await uow.commit()

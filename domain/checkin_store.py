@@ -9,7 +9,9 @@ commit, and the statements, compiled once, go straight to the DB-API cursor.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +22,18 @@ from typing import Any, TypeVar
 from sqlalchemy import (Connection, Dialect, Executable, Select, Table, TextClause, and_, bindparam, create_engine,
                         event, select, text, update)
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .db import is_disconnect, retry_seconds
+from .errors import Unavailable
 
 from .models import AuditEntry, BridgeSite, Conference, ConferenceSite, Delegate, Invitation, Unit
 from .models_attendance import Presence, Scan
 from .uow import UnitOfWork
 
 T = TypeVar("T")
+log = logging.getLogger("bridgepoint.db")
+RETRY_AFTER_SECONDS = 1
 CONF, INV, DELEGATE, UNIT, SITE = (Conference.__table__, Invitation.__table__, Delegate.__table__,
                                    Unit.__table__, BridgeSite.__table__)
 PRESENCE, SCANS, AUDIT = Presence.__table__, Scan.__table__, AuditEntry.__table__
@@ -229,5 +237,28 @@ async def run_transaction(uow: UnitOfWork, fn: Callable[..., T], *args: Any) -> 
         key = url.render_as_string(hide_password=False)
         writer = _writers.get(key) or _writers.setdefault(key, SqliteWriter(url))
         return await writer.run(fn, *args)
-    async with uow.engine.begin() as conn:
-        return await conn.run_sync(fn, *args)
+    return await _retrying(uow.engine, fn, *args)
+
+
+async def _retrying(engine: AsyncEngine, fn: Callable[..., T], *args: Any) -> T:
+    """Run the transaction again while the database connection is lost (a restart, a terminated backend), for
+    up to the engine's retry seconds; then `Unavailable` (503). Safe because the transaction is all or nothing
+    and a check-in is recorded under its nonce: if a lost COMMIT did commit, the next attempt replays it."""
+    deadline, delay = time.monotonic() + retry_seconds(engine), 0.05
+    while True:
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(fn, *args)
+        except Exception as e:
+            if not is_disconnect(e):
+                raise
+            if time.monotonic() + delay > deadline:
+                log.warning("database unreachable, giving up after retrying: %s", _first_line(e))
+                raise Unavailable("the database cannot be reached right now; send the same request again",
+                                  retry_after=RETRY_AFTER_SECONDS) from e
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def _first_line(e: BaseException) -> str:
+    return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"

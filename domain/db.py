@@ -1,7 +1,11 @@
-"""Database plumbing: declarative base, UTC datetime type, engine and session factory."""
+"""Database plumbing: declarative base, UTC datetime type, engine and session factory, and what a lost
+database connection looks like (so that a restart of PostgreSQL is retried instead of failing requests)."""
 from __future__ import annotations
 
+import asyncio
 import enum
+import logging
+import time
 from datetime import datetime, timezone, tzinfo
 
 from sqlalchemy import DateTime, Enum, MetaData, event, text
@@ -10,6 +14,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
+
+log = logging.getLogger("bridgepoint.db")
+RETRY_OPTION = "bridgepoint_retry_seconds"  # an engine's execution option: how long to retry a lost database
+DEFAULT_RETRY_SECONDS = 5.0
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -61,7 +70,9 @@ def local_iso(dt: datetime | None, zone: tzinfo) -> str | None:
     return dt.astimezone(zone).isoformat() if dt is not None else None
 
 
-def make_engine(url: str, **kwargs: object) -> AsyncEngine:
+def make_engine(url: str, *, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwargs: object) -> AsyncEngine:
+    """On PostgreSQL, pooled connections are pinged before use, connecting is retried for `retry_seconds` while
+    the server restarts, and work that runs through `checkin_store.run_transaction` is retried as long."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -77,7 +88,68 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 20)  # idle connections kept: fewer means reconnecting under load
     kwargs.setdefault("max_overflow", 10)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    options = {**kwargs.pop("execution_options", {}), RETRY_OPTION: retry_seconds}  # type: ignore[dict-item]
+    engine = create_async_engine(url, pool_pre_ping=True, execution_options=options, **kwargs)
+    event.listen(engine.sync_engine, "do_connect", _connect_retrying(retry_seconds))
+    event.listen(engine.sync_engine, "handle_error", _broken_connection)
+    return engine
+
+
+def _connect_retrying(seconds: float):  # type: ignore[no-untyped-def]
+    """Connecting while the server restarts (refused, "starting up", "shutting down") is tried again for up to
+    `seconds`: a pooled connection that the pre-ping found dead is replaced without the request noticing."""
+    def connect(dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+        deadline, delay = time.monotonic() + seconds, 0.05
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as e:
+                if not is_disconnect(e) or time.monotonic() + delay > deadline:
+                    raise
+                await_only(asyncio.sleep(delay))  # runs in SQLAlchemy's greenlet: the event loop goes on
+                delay = min(delay * 2, 0.5)
+    return connect
+
+
+def _broken_connection(context):  # type: ignore[no-untyped-def]
+    """asyncpg's "another operation is in progress" after a connection broke mid-statement, and the like: the
+    connection is discarded (and the pool's older ones are checked), never handed out again."""
+    if not context.is_disconnect and is_disconnect(context.original_exception):
+        context.is_disconnect = True
+
+
+_LOST = ("connection is closed", "connection was closed", "another operation",
+         "terminating connection", "the database system is", "server closed the connection", "connection refused",
+         "connection reset", "connection does not exist")
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) means the database connection was lost or could not be made: the
+    server restarted, terminated the backend or refuses connections for now. Such a failed transaction was
+    rolled back by the server, or (lost during COMMIT) its outcome is unknown to the client."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if getattr(e, "connection_invalidated", False):
+            return True
+        if isinstance(e, ConnectionError):  # refused or reset while connecting
+            return True
+        name = type(e).__name__
+        if name in ("ConnectionDoesNotExistError", "CannotConnectNowError", "AdminShutdownError",
+                    "CrashShutdownError", "ConnectionFailureError", "ClientCannotConnectError",
+                    "PostgresConnectionError", "ConnectionRejectionError"):
+            return True
+        if name in ("InterfaceError", "InternalClientError", "OperationalError", "DBAPIError", "Error") and \
+                any(words in str(e).lower() for words in _LOST):
+            return True
+        e = getattr(e, "orig", None) or e.__cause__ or e.__context__
+    return False
+
+
+def retry_seconds(engine: AsyncEngine) -> float:
+    """How long work on `engine` retries a lost connection (0 on SQLite)."""
+    return float(engine.get_execution_options().get(RETRY_OPTION, 0.0))
 
 
 async def recreate_database(server_url: str, name: str) -> str:
