@@ -28,8 +28,10 @@ async def list_delegates(uow: UnitOfWork, p: Principal, *, q: str | None = None,
         return await paginate(uow.session, _delegate_query(p, q, unit_id, within_unit_id), limit, offset)
 
 
-def _delegate_query(p: Principal, q: str | None, unit_id: int | None, within_unit_id: int | None) -> Any:
-    stmt = select(Delegate).where(delegate_filter(p)).order_by(Delegate.full_name, Delegate.id)
+def _delegate_query(p: Principal, q: str | None, unit_id: int | None, within_unit_id: int | None, *,
+                    by_folded_name: bool = False) -> Any:
+    order = (Delegate.search, Delegate.id) if by_folded_name else (Delegate.full_name, Delegate.id)
+    stmt = select(Delegate).where(delegate_filter(p)).order_by(*order)
     if q:
         stmt = stmt.where(Delegate.search.like(like_pattern(q), escape="\\"))
     if unit_id is not None:
@@ -50,7 +52,9 @@ async def browse_delegates(uow: UnitOfWork, p: Principal, *, q: str | None = Non
                            within_unit_id: int | None = None, limit: int = 50, offset: int = 0) -> DelegateListing:
     require_roster_reader(p)
     async with uow:
-        page = await paginate(uow.session, _delegate_query(p, q, None, within_unit_id), limit, offset)
+        # by name ignoring accents («Nguyễn Văn Định» next to «Nguyễn Văn Dũng», not after «Nguyễn Văn Việt»)
+        page = await paginate(uow.session, _delegate_query(p, q, None, within_unit_id, by_folded_name=True),
+                              limit, offset)
         return DelegateListing(page, await load_tree(uow.session))
 
 
