@@ -5,6 +5,10 @@ frame) and the recent frames, so a connecting screen costs no database read: it 
 or the frames it missed. Frames reach the room in seq order from the bus and are handed to every subscriber
 without awaiting: written at once to an idle socket, queued in the screen's outbox while its socket is backed
 up, so one slow screen never delays the others.
+
+When the worker's bus fails (Realtime's BusHealth), every screen is told with a `degraded` frame, and so is
+every screen that joins meanwhile; when it is back, each room re-reads its state from the database and sends
+it to its screens as a `resync` snapshot, so what they missed is made up without reconnecting.
 """
 from __future__ import annotations
 
@@ -15,10 +19,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from domain.access import Principal
+from domain.db import is_disconnect
 
 from .bus import Bus
-from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, encode,
-                       now_iso)
+from .health import BUS_ERRORS
+from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, degraded,
+                       encode, now_iso)
 from .state import LiveState
 
 log = logging.getLogger("bridgepoint.realtime")
@@ -29,6 +35,10 @@ MayView = Callable[[Principal, int], Awaitable[bool]]
 
 class ConferenceGone(Exception):
     """The conference does not exist (any more)."""
+
+
+class LiveUnavailable(Exception):
+    """The room could not be opened because the bus or the database cannot be reached now: try again soon."""
 
 
 class Subscriber(Protocol):
@@ -45,8 +55,10 @@ class Subscriber(Protocol):
 
 
 class Room:
-    def __init__(self, conference_id: int, history_size: int, extras: dict[str, Any]) -> None:
+    def __init__(self, conference_id: int, history_size: int, extras: dict[str, Any],
+                 degraded_since: Callable[[], str | None] = lambda: None) -> None:
         self.conference_id = conference_id
+        self.degraded_since = degraded_since
         self.history: deque[Frame] = deque(maxlen=history_size)
         self.subscribers: set[Subscriber] = set()
         self.state: LiveState | None = None
@@ -98,8 +110,30 @@ class Room:
         if text is None:
             assert self.state is not None
             text = self._snapshots[resync] = encode({"type": SNAPSHOT, "seq": self.state.seq, "at": now_iso(),
-                                                     "resync": resync, **self.state.body(), **self._extras})
+                                                     "resync": resync, "degraded": self.degraded_since() is not None,
+                                                     **self.state.body(), **self._extras})
         return text
+
+    def bus_changed(self) -> None:
+        """The worker's bus failed or came back: cached snapshots say otherwise now. While it is down, every
+        screen is told."""
+        self._snapshots.clear()
+        since = self.degraded_since()
+        if since is not None:
+            self.deliver(degraded(since))
+
+    def refresh(self, body: dict[str, Any]) -> None:
+        """The state read from the database after the bus came back: every screen starts over from it. (A frame
+        that arrived during the read may be older or newer than it: the next tick sets that right, as at
+        start.)"""
+        self.state = LiveState(self.seq, body)
+        self._snapshots.clear()
+        self.deliver(self.snapshot(resync=True))
+
+    def deliver(self, text: str) -> None:
+        for sub in list(self.subscribers):
+            if not sub.deliver(text):
+                self.subscribers.discard(sub)
 
     def join(self, sub: Subscriber, since: int | None) -> None:
         """Queue what the screen missed (or a snapshot when that is no longer in the history, or more than its
@@ -114,6 +148,9 @@ class Room:
                     sub.deliver(frame)
         else:
             sub.deliver(self.snapshot(resync=True))
+        since_degraded = self.degraded_since()
+        if since_degraded is not None:
+            sub.deliver(degraded(since_degraded))
         self.subscribers.add(sub)
 
 
@@ -125,16 +162,20 @@ class Hub:
         self.extras = extras or {}
         self.rooms: dict[int, Room] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.degraded_since: str | None = None  # set while the worker's bus is failing
 
     async def room(self, conference_id: int) -> Room:
         room = self.rooms.get(conference_id)
         if room is None:
-            room = self.rooms[conference_id] = Room(conference_id, self.history_size, self.extras)
+            room = self.rooms[conference_id] = Room(conference_id, self.history_size, self.extras,
+                                                    lambda: self.degraded_since)
             room.on_access_change = self._recheck_soon
             room.on_gap = self._reset
             self._spawn(self._open(room))
         await room.ready.wait()
         if room.failed is not None:
+            if isinstance(room.failed, BUS_ERRORS) or is_disconnect(room.failed):
+                raise LiveUnavailable(conference_id) from room.failed
             raise ConferenceGone(conference_id) from room.failed
         return room
 
@@ -152,7 +193,11 @@ class Hub:
             room.failed = e
             room.ready.set()
             await self._close(room)
-            if not isinstance(e, (ConferenceGone, asyncio.CancelledError)):
+            if isinstance(e, BUS_ERRORS) or is_disconnect(e):
+                if self.degraded_since is None:  # else the bus's loss was logged already
+                    log.warning("cannot open the live view of conference %s for now: %s", room.conference_id,
+                                type(e).__name__)
+            elif not isinstance(e, (ConferenceGone, asyncio.CancelledError)):
                 log.exception("cannot open the live view of conference %s", room.conference_id)
 
     def leave(self, room: Room, sub: Subscriber) -> None:
@@ -181,6 +226,28 @@ class Hub:
             if not verdicts[sub.principal]:
                 room.subscribers.discard(sub)
                 sub.kick(CLOSE_NOT_FOUND, "this conference is no longer visible to you")
+
+    def bus_changed(self, degraded_since: str | None) -> None:
+        """The worker's bus failed (`degraded_since`: when) or came back (None: every room resyncs)."""
+        self.degraded_since = degraded_since
+        for room in list(self.rooms.values()):
+            room.bus_changed()
+            if degraded_since is None and room.state is not None:
+                self._spawn(self._refresh(room))
+
+    async def _refresh(self, room: Room) -> None:
+        try:
+            body = await self._load(room.conference_id)
+        except Exception as e:
+            log.warning("re-reading the live view of conference %s after the bus came back: %s; its screens "
+                        "reconnect", room.conference_id, type(e).__name__)
+            body = None
+        if self.rooms.get(room.conference_id) is not room:
+            return
+        if body is None:  # gone, or the database is unreachable too: the screens reconnect and start over
+            self._reset(room)
+        else:
+            room.refresh(body)
 
     def _reset(self, room: Room) -> None:
         """The room missed frames: every screen reconnects and resumes from a fresh room."""

@@ -15,11 +15,13 @@ import msgspec
 SNAPSHOT, CONFERENCE, SITES, ATTENDANCE, SITE_STATUS, SPEAKERS = (
     "snapshot", "conference", "sites", "attendance", "site_status", "speakers")
 ERROR = "error"
+DEGRADED = "degraded"  # this worker cannot publish or receive live events for now: what the screen shows may be old
 # Frames that only ever carry the newest value per bridge point: a pending one may absorb a newer one.
 LATEST_VALUE_WINS = frozenset({ATTENDANCE, SITE_STATUS})
 
 CLOSE_INTERNAL_ERROR = 1011     # a bug on the server (logged): reconnect with since
 CLOSE_SERVICE_RESTART = 1012     # the server restarts, or this worker lost track of the frames: resume with since
+CLOSE_TRY_AGAIN_LATER = 1013     # the live view cannot start now (its bus or the database is unreachable): retry soon
 CLOSE_BAD_REQUEST = 4400         # malformed query (since not an integer)
 CLOSE_UNAUTHENTICATED = 4401     # no token, or unknown / expired / revoked
 CLOSE_NOT_FOUND = 4404           # no such conference, or the caller may not know it (or no longer may)
@@ -68,6 +70,11 @@ def merge(older: Frame, newer: Frame) -> Frame:
 
 def error(code: str, message: str) -> str:
     return encode({"type": ERROR, "code": code, "message": message})
+
+
+def degraded(since: str) -> str:
+    """No seq: it is about this worker's link to the others, not a change of the conference."""
+    return encode({"type": DEGRADED, "degraded": True, "since": since, "at": now_iso()})
 
 
 class ClientMessage(msgspec.Struct, forbid_unknown_fields=False):

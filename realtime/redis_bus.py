@@ -5,6 +5,10 @@ id `<seq>-1` in the same atomic step, so every worker reads the same frames in t
 the history that resuming screens replay from. Change marks are sets drained atomically by the one worker that
 holds the leader lease; heartbeat deadlines live in a sorted set, so any worker can receive a heartbeat and the
 leader alone declares points lost.
+
+Every command is bounded by `timeout` (socket and connect timeouts, no retries inside redis-py): a Redis that
+hangs fails fast here, and the caller (the background publisher, the tick, a heartbeat) reports it to the
+worker's `BusHealth` instead of waiting. The stream readers block in XREAD on a connection pool of their own.
 """
 from __future__ import annotations
 
@@ -17,9 +21,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from .bus import Listener, Member
+from .health import BusHealth
 from .protocol import Frame, encode, now_iso, seq_origin
 
 log = logging.getLogger("bridgepoint.realtime")
@@ -79,6 +86,7 @@ return 0
 KEEP_SECONDS = 3 * 24 * 3600
 LEASE_MS = 3000
 BLOCK_MS = 5000
+RECHECK_BLOCK_MS = 50
 
 
 def _member(m: Member) -> str:
@@ -91,8 +99,15 @@ def _unmember(s: str) -> Member:
 
 
 class RedisBus:
-    def __init__(self, url: str, prefix: str = "bp", history_size: int = 1000) -> None:
-        self.redis: Redis = Redis.from_url(url, decode_responses=True)
+    shared = True  # other workers see what is published here: events go through a background publisher
+
+    def __init__(self, url: str, prefix: str = "bp", history_size: int = 1000, timeout: float = 0.5) -> None:
+        self.redis: Redis = Redis.from_url(url, decode_responses=True, socket_timeout=timeout,
+                                           socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0))
+        self.streams: Redis = Redis.from_url(url, decode_responses=True, socket_timeout=BLOCK_MS / 1000 + timeout,
+                                             socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0))
+        self.health: BusHealth | None = None  # told when reading the streams fails or works again
+        self._closed = False
         self.prefix, self.history_size = prefix, history_size
         self._me = secrets.token_hex(8)
         self._scripts = {name: self.redis.register_script(src) for name, src in
@@ -126,13 +141,23 @@ class RedisBus:
 
     async def _read(self, conference_id: int, last: str) -> None:
         key = self._key(conference_id, "log")
+        block = BLOCK_MS
         while True:
             try:
-                answer = await self.redis.xread({key: last}, block=BLOCK_MS, count=500)
-            except RedisError:
-                log.exception("reading the frames of conference %s from Redis; retrying", conference_id)
+                answer = await self.streams.xread({key: last}, block=block, count=500)
+            except RedisError as e:
+                if self._closed:  # the worker stops: its connections went first
+                    return
+                if self.health is None:
+                    log.exception("reading the frames of conference %s from Redis; retrying", conference_id)
+                else:
+                    self.health.failed("stream", e)
                 await asyncio.sleep(1.0)
+                block = RECHECK_BLOCK_MS  # so that Redis, once back, answers at once and we know it
                 continue
+            block = BLOCK_MS
+            if self.health is not None:
+                self.health.ok("stream")
             for _, entries in answer or ():
                 for entry_id, fields in entries:
                     last = entry_id
@@ -184,8 +209,10 @@ class RedisBus:
             await self._scripts["arm"](keys=[self._deadline, self._state], args=[repr(now), repr(timeout), *names])
 
     async def close(self) -> None:
+        self._closed = True
         for reader in self._readers.values():
             reader.cancel()
         self._readers.clear()
         self._listeners.clear()
         await self.redis.aclose()
+        await self.streams.aclose()

@@ -1,4 +1,7 @@
-"""The live view of one worker: the bus it shares with the others, its hub of screens, and the tick."""
+"""The live view of one worker: the bus it shares with the others, its hub of screens, and the tick.
+
+On a shared bus (Redis) the committed events go through a background publisher, so a slow or absent Redis
+never holds a request; the worker's BusHealth tells the hub when the bus fails and comes back."""
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +23,9 @@ from domain.uow import DomainEvent, UnitOfWork
 
 from .bus import CONNECTED, Bus, MemoryBus
 from .events import direct_frame, marks_for
+from .health import BUS_ERRORS, BusHealth
 from .hub import Hub
+from .publisher import BusPublisher
 from .protocol import CLOSE_SERVICE_RESTART, CLOSE_UNAUTHENTICATED
 from .ticker import Ticker
 
@@ -30,7 +35,8 @@ log = logging.getLogger("bridgepoint.realtime")
 class Realtime:
     def __init__(self, bus: Bus, engine: AsyncEngine, keyring: Keyring, *, clock: Callable[[], datetime] = utcnow,
                  tick_seconds: float = 0.25, queue_limit: int = 64, history_size: int = 1000,
-                 recheck_seconds: float = 30.0, forget_token: Callable[[str], None] = lambda token: None) -> None:
+                 recheck_seconds: float = 30.0, forget_token: Callable[[str], None] = lambda token: None,
+                 bus_timeout: float = 0.5, publish_limit: int = 1000) -> None:
         self.bus, self.keyring, self.queue_limit = bus, keyring, queue_limit
         self.recheck_seconds, self.forget_token = recheck_seconds, forget_token
         self.sessionmaker = make_sessionmaker(engine)
@@ -41,8 +47,14 @@ class Realtime:
         heartbeat = {"heartbeat": {"interval_seconds": presence.HEARTBEAT_INTERVAL.total_seconds(),
                                    "timeout_seconds": presence.HEARTBEAT_TIMEOUT.total_seconds()}}
         self.hub = Hub(bus, self._snapshot, self._may_view, history_size=history_size, extras=heartbeat)
+        self.health = BusHealth(on_change=self._bus_changed)
+        if hasattr(bus, "health"):
+            bus.health = self.health
+        # In one process nothing can hang: events are delivered as the commit returns (tests rely on it).
+        self.publisher = BusPublisher(bus, self.health, timeout=bus_timeout, limit=publish_limit) \
+            if getattr(bus, "shared", False) else None
         self.ticker = Ticker(bus, self.sessionmaker, self.reader, self.publish, lambda: self.clock(),
-                             interval=tick_seconds)
+                             interval=tick_seconds, health=self.health)
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -52,14 +64,17 @@ class Realtime:
         settings = state.settings
         if settings.redis_url:
             from .redis_bus import RedisBus
-            bus: Bus = RedisBus(settings.redis_url, settings.redis_prefix)
+            bus: Bus = RedisBus(settings.redis_url, settings.redis_prefix, timeout=settings.redis_timeout_seconds)
         else:
             bus = MemoryBus()
         return cls(bus, state.engine, state.keyring, clock=lambda: state.get("clock", utcnow)(),
-                   recheck_seconds=settings.live_recheck_seconds, forget_token=state.principal_cache.drop)
+                   recheck_seconds=settings.live_recheck_seconds, forget_token=state.principal_cache.drop,
+                   bus_timeout=settings.redis_timeout_seconds, publish_limit=settings.live_queue_limit)
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self.ticker.run()), asyncio.create_task(self._recheck_credentials())]
+        if self.publisher is not None:
+            self._tasks.append(asyncio.create_task(self.publisher.run()))
 
     async def pause(self) -> None:
         """Stop the periodic tick and credential checks (tests then run them by hand)."""
@@ -69,12 +84,21 @@ class Realtime:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def stop(self) -> None:
+        if self.publisher is not None and self._tasks:  # hand over what is queued, if the bus lets us soon
+            try:
+                await asyncio.wait_for(self.publisher.idle(), 2.0)
+            except TimeoutError:
+                log.warning("stopping with %d live events not published", len(self.publisher))
         await self.pause()
         await self.hub.close()
         await self.bus.close()
 
     async def publish(self, events: list[DomainEvent]) -> None:
-        """The unit of work's publisher: runs only after the transaction committed."""
+        """The unit of work's publisher: runs only after the transaction committed. On a shared bus it only
+        queues the events (never waits)."""
+        if self.publisher is not None:
+            self.publisher.put(events)
+            return
         for event in events:
             try:
                 frame = direct_frame(event)
@@ -95,7 +119,11 @@ class Realtime:
     async def heartbeat(self, p: Principal, conference_id: int, conference_site_id: int) -> None:
         member = (conference_id, conference_site_id)
         now = self.clock()
-        before = await self.bus.heartbeat(member, now.timestamp(), presence.HEARTBEAT_TIMEOUT.total_seconds())
+        try:
+            before = await self.bus.heartbeat(member, now.timestamp(), presence.HEARTBEAT_TIMEOUT.total_seconds())
+        except BUS_ERRORS as e:  # not recorded; the tick gives points a grace period once the bus is back
+            self.health.failed("commands", e)
+            return
         if before == CONNECTED:
             return
         try:
@@ -135,6 +163,9 @@ class Realtime:
                 sub.kick(CLOSE_SERVICE_RESTART, "your access changed; reconnect")
             closed += 1
         return closed
+
+    def _bus_changed(self, degraded: bool) -> None:
+        self.hub.bus_changed(self.health.since if degraded else None)
 
     async def _snapshot(self, conference_id: int) -> dict[str, Any] | None:
         async with self.reader() as session:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .protocol import ATTENDANCE, CONFERENCE, SITE_STATUS, SITES, SNAPSHOT, SPEAKERS
+from .protocol import ATTENDANCE, CONFERENCE, DEGRADED, SITE_STATUS, SITES, SNAPSHOT, SPEAKERS
 
 
 class LiveState:
@@ -18,6 +18,7 @@ class LiveState:
         self.sites: dict[int, dict[str, Any]] = {}
         self.totals: dict[str, int] = {}
         self.speakers: dict[str, Any] | None = None
+        self.degraded = False  # the server said its live events may be late; a snapshot says whether still
         if body is not None:
             self._reset(body)
 
@@ -32,6 +33,9 @@ class LiveState:
         kind = frame.get("type")
         if kind == SNAPSHOT:
             self._reset(frame)
+            self.degraded = bool(frame.get("degraded", False))
+        elif kind == DEGRADED:
+            self.degraded = True
         elif kind == CONFERENCE:
             self.conference, self.agenda_item = frame["conference"], frame.get("agenda_item")
         elif kind == SITES:

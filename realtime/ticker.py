@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -11,9 +12,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import live, presence
+from domain.db import is_disconnect
 from domain.uow import Publisher, UnitOfWork
 
 from .bus import Bus
+from .health import BUS_ERRORS, BusHealth
 from .events import ALL_COUNTS, CONFERENCE_MARK, FLOOR_MARK, marked_ids
 from .protocol import ATTENDANCE, CONFERENCE, SITE_STATUS, SITES
 
@@ -23,8 +26,10 @@ Clock = Callable[[], datetime]
 
 class Ticker:
     def __init__(self, bus: Bus, sessionmaker: async_sessionmaker, reader: async_sessionmaker, publisher: Publisher,
-                 clock: Clock, *, interval: float = 0.25, timeout: timedelta = presence.HEARTBEAT_TIMEOUT) -> None:
-        self.bus, self.publisher, self.clock = bus, publisher, clock
+                 clock: Clock, *, interval: float = 0.25, timeout: timedelta = presence.HEARTBEAT_TIMEOUT,
+                 health: BusHealth | None = None) -> None:
+        self.bus, self.publisher, self.clock, self.health = bus, publisher, clock, health
+        self._database_warned = 0.0
         self.sessionmaker, self.reader = sessionmaker, reader  # writes (outages), autocommit reads
         self.interval, self.timeout = interval, timeout
         self._leading = False
@@ -35,22 +40,42 @@ class Ticker:
         while True:
             try:
                 await self.tick()
-            except Exception:
-                log.exception("live view tick failed; retrying")
+            except BUS_ERRORS as e:
+                if self.health is None:
+                    log.exception("live view tick failed; retrying")
+                else:  # logged once, when the bus is lost
+                    self.health.failed("commands", e)
+            except Exception as e:
+                if not is_disconnect(e):
+                    log.exception("live view tick failed; retrying")
+                elif time.monotonic() - self._database_warned > 10:  # a restart of the database: no traceback
+                    self._database_warned = time.monotonic()
+                    log.warning("live view tick: the database is unreachable (%s); retrying", type(e).__name__)
             await asyncio.sleep(self.interval)
 
     async def tick(self) -> None:
         async with self._lock:
-            if not await self.bus.lead():
+            leads = await self.bus.lead()
+            if self.health is not None:
+                self.health.ok("commands")
+            if not leads:
                 self._leading = False
                 return
             if not self._leading:
                 await self._arm()
                 self._leading = True
-            await self._expire()
+            if not self._in_grace():
+                await self._expire()
             marks = await self.bus.drain()
             if marks:
                 await self._publish(marks)
+
+    def _in_grace(self) -> bool:
+        """Right after the bus came back, heartbeats sent while it was gone were not recorded: points get one
+        heartbeat timeout to be heard again before any is declared lost (a point silent all along then is,
+        with the time of its last recorded heartbeat)."""
+        back = self.health.recovered_at if self.health is not None else None
+        return back is not None and time.monotonic() - back < self.timeout.total_seconds()
 
     async def _arm(self) -> None:
         async with self.reader() as session:

@@ -14,13 +14,14 @@ from api.controllers.conferences import ConferenceId
 from api.schemas import local
 from domain import presence
 from domain.access import Principal
+from domain.db import is_disconnect
 from domain.errors import NotFound, Unauthenticated
 from domain.models_presence import SiteOutage
 from domain.uow import UnitOfWork
 
 from realtime.connection import LiveConnection
-from realtime.hub import ConferenceGone
-from realtime.protocol import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from realtime.hub import ConferenceGone, LiveUnavailable
+from realtime.protocol import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHENTICATED
 from realtime.service import Realtime
 
 
@@ -56,6 +57,11 @@ async def live_view(socket: WebSocket, conference_id: int) -> None:
         return
     except (NotFound, ConferenceGone):
         await socket.close(CLOSE_NOT_FOUND, f"conference {conference_id} not found")
+        return
+    except Exception as e:  # the bus or the database cannot be reached for now
+        if not (isinstance(e, LiveUnavailable) or is_disconnect(e)):
+            raise
+        await socket.close(CLOSE_TRY_AGAIN_LATER, "the live view is unavailable for a moment; reconnect")
         return
     await LiveConnection(socket, realtime, principal, token, conference_id, sites).serve(room, since)
 
