@@ -109,10 +109,6 @@ class UnitNode:
         """The unit's name indented by its depth (options of a <select>)."""
         return "\u2003" * self.depth + self.unit.name
 
-    @property
-    def in_use(self) -> bool:
-        return bool(self.children or self.sites or self.delegates)
-
 
 @dataclass
 class UnitTree:
