@@ -16,7 +16,9 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
     if (window.confirm(question)) {
       form.dataset.confirmed = "1";
-      form.requestSubmit(event.submitter);
+      // Not inside this submit event: a browser ignores requestSubmit() while a form's submit event is firing.
+      const submitter = event.submitter;
+      setTimeout(() => form.requestSubmit(submitter), 0);
     }
   }
 }, true);
