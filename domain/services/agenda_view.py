@@ -20,7 +20,8 @@ from ..models import (ACTIVE_INVITATION, AgendaItem, BridgeSite, Conference, Con
 from ..passes import Keyring, encode_feed, encode_pass, encode_staff_feed
 from ..uow import UnitOfWork
 
-ROLE_LABEL = {InvitationRole.chair: N_("Chair"), InvitationRole.presenter: N_("Presenter of a report or contribution"),
+ROLE_LABEL = {InvitationRole.chair: N_("Chair"),
+              InvitationRole.presenter: N_("Presenter of a report or contribution"),
               InvitationRole.delegate: N_("Delegate"), InvitationRole.observer: N_("Observer")}
 ICAL_ROLE = {InvitationRole.chair: "CHAIR", InvitationRole.observer: "OPT-PARTICIPANT"}
 PARTSTAT = {InvitationStatus.confirmed: "ACCEPTED", InvitationStatus.declined: "DECLINED"}
