@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.i18n import gettext
-from api.i18n.errors import message_for
+from api.i18n.errors import message_for, registered_text
 from domain.db import is_disconnect
 from domain.errors import Unavailable
 from domain.errors import (N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited,
@@ -48,7 +48,7 @@ def error_page(request: Request, status: int, code: str, detail: str) -> Respons
             return Response("", status_code=401, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
     from api.pages.render import render  # the pages import this module
-    html = render("error.html", status=status, code=code, detail=message_for(code, detail),
+    html = render("error.html", status=status, code=code, detail=registered_text(code) or detail,
                   title=gettext(TITLES.get(status, "Error")), session=None, request=request)
     return Response(html, status_code=status, media_type=MediaType.HTML, headers={"X-Error-Code": code})
 

@@ -120,7 +120,7 @@ async def test_expected_attendance_above_capacity_shows_the_warning_at_the_row(a
     wrong = await b.post(f"{base}/{w.cs_qk3}", {"role": "remote", "expected_attendance": "5",
                                                 "operator_ids": [await api.user_id("op.elsewhere")]}, htmx=True,
                          expect=422)
-    assert "is not an operator of this bridge site" in wrong.text
+    assert "The user does not operate this bridge point." in wrong.text
     got = await api.get(f"/api/conferences/{w.conference}/sites/{w.cs_qk3}")
     assert got["expected_attendance"] == 75 and got["operator_ids"] == [op]
     # without htmx: a full page to edit, and back to the list with the warning in the message
@@ -141,7 +141,7 @@ async def test_removing_a_point_and_one_with_invitations(api: Api) -> None:
     assert r.headers["location"] == base
     assert "Điểm cầu Hải quân was removed" in (await b.get(base)).text
     r = await b.post(f"{base}/{w.cs_qk3}/remove")  # a delegate is invited there
-    assert "delegates are invited at this site" in (await b.get(base)).text
+    assert "Delegates are still invited at this bridge point." in (await b.get(base)).text
     assert await _count(api, ConferenceSite, ConferenceSite.id == w.cs_qk3) == 1
     await b.aclose()
 

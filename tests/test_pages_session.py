@@ -37,7 +37,7 @@ async def test_a_page_without_a_session_sends_the_browser_to_sign_in_and_back(ap
 
 async def test_wrong_password_is_refused_in_the_users_language(api: Api) -> None:
     await api.user("vp", "organizer")
-    for locale, text in (("vi", "Sai tên đăng nhập hoặc mật khẩu"), ("en", "wrong username or password")):
+    for locale, text in (("vi", "Sai tên đăng nhập hoặc mật khẩu"), ("en", "Wrong username or password")):
         b = browser(api, locale)
         form = await b.get("/login")
         r = await b.client.post("/login", data={"username": "vp", "password": "nope-nope-nope",

@@ -67,17 +67,7 @@ def _zone(name: str) -> ZoneInfo | None:
 
 
 def field_error(exc: DomainError) -> str:
-    """The registered message of the error's code in the user's language (a form reads better with it than
-    with the service's English), its placeholders filled from the error."""
-    text = MESSAGES.get(exc.code)
-    if text is None:
-        return error_text(exc)
-    text = gettext(text)
-    params = {k: v.get("title", v) if isinstance(v, dict) else v for k, v in exc.extra.items()}
-    try:
-        return text % params if "%(" in text else text
-    except (KeyError, TypeError, ValueError):
-        return error_text(exc)
+    return error_text(exc)
 
 
 @dataclass
