@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer,
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,6 +96,7 @@ class Unit(Base):
 
 class BridgeSite(Base):
     __tablename__ = "bridge_sites"
+    __table_args__ = (Index("ix_bridge_sites_search", "search"),)  # lists sorted and searched by name
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -112,6 +113,7 @@ class BridgeSite(Base):
 
 class Delegate(Base):
     __tablename__ = "delegates"
+    __table_args__ = (Index("ix_delegates_search", "search", "id"),)  # 100,000 people listed by name, paged
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
     rank: Mapped[str] = mapped_column(String(100), default="")
@@ -232,7 +234,10 @@ class ConferenceSite(Base):
 
 class Invitation(Base):
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("conference_id", "delegate_id"),)
+    __table_args__ = (UniqueConstraint("conference_id", "delegate_id"),
+                      # a conference's counts by status, point and pass without reading its 100,000 rows
+                      Index("ix_invitations_conference_status", "conference_id", "status", "conference_site_id",
+                            "pass_version"))
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"), index=True)
