@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
@@ -58,6 +60,17 @@ def current_locale() -> str:
 
 def set_locale(locale: str | None) -> None:
     _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+@contextmanager
+def in_locale(locale: str | None) -> Iterator[str]:
+    """Render in `locale` (unknown or None: Vietnamese), then give the caller back its own language."""
+    before = current_locale()
+    set_locale(locale)
+    try:
+        yield current_locale()
+    finally:
+        set_locale(before)
 
 
 def gettext(message: str, **params: Any) -> str:

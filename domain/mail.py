@@ -6,8 +6,7 @@ reader's language: an invitation in its delegate's (`delegates.locale`), a notic
 chose for the recipient, the personal page in the delegate's or the one asked for (`?lang=`)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from email.header import Header
 from email.message import EmailMessage
@@ -19,7 +18,7 @@ from markupsafe import Markup
 
 from . import calendar
 from .errors import N_
-from .i18n import LANGUAGE_NAMES, LOCALES, current_locale, format_date, gettext, ngettext, set_locale
+from .i18n import LANGUAGE_NAMES, LOCALES, current_locale, format_date, gettext, in_locale, ngettext
 from .models import Conference
 from .models_mail import ConclusionNotice, MailKind, NoticeAttachment
 from .passes import qr_png
@@ -32,17 +31,6 @@ REASONS = {"time": N_("The time of the conference has changed."),
 CANCELLED = {"conference_cancelled": N_("The conference has been cancelled."),
              "invitation_cancelled": N_("Your invitation has been cancelled."),
              "substituted": N_("Your unit has sent someone else in your place; this invitation is no longer valid.")}
-
-
-@contextmanager
-def in_locale(locale: str | None) -> Iterator[str]:
-    """Render in `locale` (unknown or None: Vietnamese), then give the caller back its own language."""
-    before = current_locale()
-    set_locale(locale)
-    try:
-        yield current_locale()
-    finally:
-        set_locale(before)
 
 
 def day(dt: datetime, tz: str | None = None) -> str:

@@ -268,7 +268,7 @@ async def test_a_dead_personal_link_is_an_error_page_in_the_readers_language(api
     assert r.status_code == 404 and r.headers["X-Error-Code"] == "invalid_link"
     assert "Đường dẫn cá nhân này không còn hiệu lực" in r.text
     r = await api.client.get(f"/p/{token}", headers={"Accept-Language": "en"})
-    assert r.status_code == 404 and "this personal link is not valid" in r.text
+    assert r.status_code == 404 and "This personal link is not valid" in r.text
 
 
 # ---- no leak ----

@@ -6,7 +6,7 @@ import base64
 
 from api.i18n import LOCALES
 from api.pages.render import render
-from domain.mail import in_locale
+from domain.i18n import in_locale
 from domain.models import ACTIVE_INVITATION
 from domain.passes import qr_svg
 from domain.services.agenda_view import date_text

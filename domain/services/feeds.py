@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import calendar
 from ..i18n import gettext
-from ..mail import in_locale
+from ..i18n import in_locale
 from ..access import Principal, conference_filter, delegate_filter, require_staff, visible_conference
 from ..errors import Forbidden, NotFound
 from ..models import (Conference, ConferenceSite, ConferenceStatus, Delegate, Invitation, Role, User,
