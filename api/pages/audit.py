@@ -76,6 +76,13 @@ ACTIONS: dict[str, str] = {
     "user.feed_revoked": N_("Calendar subscriptions revoked"),
     "delegate.feed_revoked": N_("Delegate's calendar revoked"),
 }
+# What the entry is about (the subject's table class, lower-case).
+SUBJECTS: dict[str, str] = {
+    "conference": N_("conference"), "conferencesite": N_("point of the conference"), "invitation": N_("invitation"),
+    "agendaitem": N_("agenda item"), "conclusionnotice": N_("notice"), "user": N_("user"), "delegate": N_("delegate"),
+    "bridgesite": N_("bridge point"), "outboxmessage": N_("e-mail"), "speakerentry": N_("speaker"),
+    "speakerlist": N_("list of speakers"), "floorrequest": N_("floor request"), "offlineupload": N_("offline upload"),
+}
 # Families of actions, offered as "all of …" in the filter.
 FAMILIES: list[tuple[str, str]] = [
     ("conference.", N_("Conferences")), ("conference_site.", N_("Points of a conference")),
@@ -87,6 +94,11 @@ FAMILIES: list[tuple[str, str]] = [
 def action_label(code: str) -> str:
     text = ACTIONS.get(code)
     return gettext(text) if text else code
+
+
+def subject_label(kind: str) -> str:
+    text = SUBJECTS.get(kind)
+    return gettext(text) if text else kind
 
 
 def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -160,7 +172,8 @@ async def audit_log(request: Request[Any, Any, Any], uow: UnitOfWork, principal:
     f, values, errors = parse_filters(request.query_params)
     log = await _search(uow, principal, f, errors, _offset(request.query_params), None)
     return page(request, "audit/index.html", status_code=422 if errors else 200, log=log, values=values,
-                errors=errors, actions=action_choices(), action_label=action_label, base="/audit")
+                errors=errors, actions=action_choices(), action_label=action_label, subject_label=subject_label,
+                base="/audit")
 
 
 @get("/conferences/{conference_id:int}/audit", include_in_schema=False)
@@ -170,7 +183,8 @@ async def conference_audit(request: Request[Any, Any, Any], uow: UnitOfWork, pri
     log = await _search(uow, principal, f, errors, _offset(request.query_params), conference_id)
     values = {**values, "conference": "", "conference_id": ""}
     return page(request, "conferences/audit.html", status_code=422 if errors else 200, log=log, values=values,
-                errors=errors, actions=action_choices(), action_label=action_label, conf=log.conference, tab="audit",
+                errors=errors, actions=action_choices(), action_label=action_label, subject_label=subject_label,
+                conf=log.conference, tab="audit",
                 base=f"/conferences/{conference_id}/audit")
 
 
