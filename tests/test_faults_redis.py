@@ -1,8 +1,9 @@
 """When Redis falters: a check-in's answer never waits on it, screens are told, and they resync when it is back.
 
 Each test runs a redis-server of its own (so it may freeze or stop it) and two server processes on loopback
-sharing it and a fresh database on the suite's PostgreSQL, with scanners checking delegates in and out as fast as answers come and
-screens on both workers. Figures (scans per second with Redis working and frozen) are printed: run with -s.
+sharing it and a fresh database on the suite's PostgreSQL, with scanners checking delegates in and out as fast
+as answers come and screens on both workers. Figures (scans per second with Redis working and frozen) are
+printed: run with -s. bench/redis_freeze.py measures the same on one worker in alternating phases.
 """
 from __future__ import annotations
 
