@@ -174,4 +174,5 @@ MESSAGES: dict[str, str] = {
     "receipt_not_found": N_("The acknowledgement was not found."),
     "attachment_not_found": N_("The attachment was not found."),
     "attachment_size": N_("The attachment is too large."),
+    "attachment_empty": N_("The attached file is empty."),
 }

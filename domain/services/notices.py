@@ -78,7 +78,9 @@ def _check_attachment(att: dict[str, Any]) -> None:
     if not SAFE_FILENAME.match(att["filename"]) or not att["filename"].strip():
         raise InvalidInput("a file name without folders or control characters", code="invalid_filename",
                            field="attachment.filename")
-    if not att["content"] or len(att["content"]) > MAX_ATTACHMENT:
+    if not att["content"]:
+        raise InvalidInput("the attached file is empty", code="attachment_empty", field="attachment.content")
+    if len(att["content"]) > MAX_ATTACHMENT:
         raise InvalidInput(f"the attachment must hold 1 byte to {MAX_ATTACHMENT // 1024 // 1024} MiB",
                            code="attachment_size", field="attachment.content")
 

@@ -96,7 +96,7 @@ def test_an_organizer_builds_the_agenda_publishes_conclusions_and_reads_the_log(
             choice.locator("input").check()
         page.locator("form.agenda-form button.primary").click()
         page.wait_for_load_state()
-        page.locator(f"#agenda-list li.agenda-item .title strong", has_text=title).wait_for()
+        page.locator("#agenda-list li.agenda-item .title strong", has_text=title).wait_for()
     assert _titles(page) == [t for _, t, _ in ITEMS]
     assert _starts(page) == ["08:00", "08:10", "08:40", "08:55", "09:10"]
     assert s.presenter in page.locator("#agenda-list li.agenda-item").nth(1).inner_text()
