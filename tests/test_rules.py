@@ -237,3 +237,14 @@ async def test_the_user_picker_offers_organizers_what_they_assign_and_nothing_mo
     assert "chutri" in everyone and "tv" not in everyone and "boss" not in everyone
     r = await api.get("/api/users/picker?role=admin", expect=400)
     assert r["field"] == "role"
+
+
+async def test_rescheduling_a_conference_moves_its_agenda(api):
+    conf = (await api.post("/api/conferences", {"title": "Giao ban", "starts_at": "2027-03-01T08:00:00+07:00",
+                                                "ends_at": "2027-03-01T11:00:00+07:00"}))["id"]
+    await api.post(f"/api/conferences/{conf}/agenda", {"kind": "opening", "title": "Khai mạc", "duration_minutes": 10})
+    await api.post(f"/api/conferences/{conf}/agenda", {"kind": "report", "title": "Báo cáo", "duration_minutes": 30})
+    await api.patch(f"/api/conferences/{conf}", {"starts_at": "2027-03-01T13:30:00+07:00",
+                                                 "ends_at": "2027-03-01T16:30:00+07:00"})
+    items = (await api.get(f"/api/conferences/{conf}/agenda"))["items"]
+    assert [i["planned_start"][11:16] for i in items] == ["13:30", "13:40"]

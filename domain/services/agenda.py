@@ -42,6 +42,11 @@ def _retime(conf: Conference, items: Sequence[AgendaItem]) -> bool:
     return moved
 
 
+async def retime(s: AsyncSession, conf: Conference) -> bool:
+    """Planned starts again from the conference's (new) start: a rescheduled conference moves its agenda."""
+    return _retime(conf, await _ordered(s, conf))
+
+
 async def _ordered(s: AsyncSession, conf: Conference) -> list[AgendaItem]:
     return list((await s.execute(select(AgendaItem).where(AgendaItem.conference_id == conf.id)
                                  .order_by(AgendaItem.position, AgendaItem.id))).scalars())

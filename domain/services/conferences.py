@@ -15,6 +15,7 @@ from ..models import (ACTIVE_INVITATION, BridgeSite, Conference, ConferenceSite,
                       Delegate, Invitation, Role, SiteRole, User, conference_managers)
 from ..text import like_pattern, search_text
 from ..uow import UnitOfWork
+from . import agenda
 from .common import Page, audit, check_text, check_timezone, ensure_editable, must_exist, paginate
 from .overlap import check_delegates_free, check_sites_free
 
@@ -169,6 +170,7 @@ async def update_conference(uow: UnitOfWork, p: Principal, conference_id: int,
         for k, v in fields.items():
             setattr(conf, k, v)
         if rescheduled:
+            await agenda.retime(s, conf)
             await outbox.conference_changed(s, conf, "time")
         conf.search = search_text(conf.title)
         audit(s, p, "conference.updated", conference_id=conf.id, subject=conf, fields=sorted(fields))
