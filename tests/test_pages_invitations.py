@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 
 from api.pages import invitations as invitation_pages
 from api.pages import mailing as mail_pages
-from domain.models import Delegate, Invitation
+from domain.models import BridgeSite, Delegate, Invitation
+from domain.text import search_text
 from domain.models_mail import MailStatus, OutboxMessage
 from tests.factories import T0, World, iso, make_world
 from tests.mail_support import no_background_sender  # noqa: F401 - fixture
@@ -87,6 +88,8 @@ async def test_every_page_route_for_every_role(api):
     ngoc = w.invitations["ngoc"]
     cases: list[tuple[str, str, Any, dict[str, int]]] = [
         ("GET", "invitations", lambda: C(w) + "/invitations", expect(200, chair=200, op=200)),
+        ("GET", "point options", lambda: C(w) + "/invitations/points?point_q=quan&picker=f-point",
+         expect(200, chair=200, op=200)),
         ("GET", "invite", lambda: C(w) + "/invitations/invite?q=nguyen&unit_q=quan", expect(200)),
         ("POST", "bulk", lambda: C(w) + "/invitations/bulk", expect(200)),
         ("GET", "substitute form", lambda: C(w) + f"/invitations/{ngoc}/substitute?q=dai", expect(200)),
@@ -161,6 +164,55 @@ async def test_an_operator_sees_only_their_points_invitations_and_no_actions(api
     await b.aclose()
 
 
+# ---- the point search (a conference may have 10,000 points: no page lists them all) ----
+async def _many_points(api: Any, w: World, n: int) -> list[int]:
+    """`n` more points in the conference (the bridge points written straight to the database, then added in bulk)."""
+    async with api.sessionmaker() as s:
+        sites = [BridgeSite(code=f"DC-XA-{i:04d}", name=f"Điểm cầu xã Đông Hưng {i:04d}", capacity=30,
+                            search=search_text(f"Điểm cầu xã Đông Hưng {i:04d}", f"DC-XA-{i:04d}")) for i in range(n)]
+        s.add_all(sites)
+        await s.commit()
+        ids = [site.id for site in sites]
+    done = await api.post(f"/api/conferences/{w.conference}/sites/bulk", {"site_ids": ids}, expect=200)
+    return [i["conference_site_id"] for i in done["items"]]
+
+
+async def test_pages_stay_small_with_many_points_and_the_point_search_offers_twenty(api):
+    w = await make_world(api)
+    cs = await _many_points(api, w, 300)
+    b = await sign_in(api, "org", "en")
+    for path in ("/invitations", "/invitations/invite", f"/invitations?point={cs[150]}", "/invitations/invite?q=le"):
+        r = await b.get(C(w) + path)
+        assert len(r.content) < 40_000, (path, len(r.content))
+        assert "DC-XA-0007" not in r.text and r.text.count("<option") < 20, path  # no point listed whole
+    r = await b.get(C(w) + "/invitations/points?point_q=dong hung&picker=f-point")  # diacritics ignored
+    assert r.text.count('role="option"') == 20 and "20 of 300 points shown" in r.text
+    assert 'id="f-point-opt-' in r.text and 'id="f-point-count"' in r.text
+    r = await b.get(C(w) + "/invitations/points?point_q=DC-XA-0123&picker=roster-point")
+    assert r.text.count('role="option"') == 1 and f'data-id="{cs[123]}"' in r.text and "Đông Hưng 0123" in r.text
+    r = await b.get(C(w) + "/invitations/points?point_q=khong co&picker=<script>")
+    assert 'role="option"' not in r.text and "No bridge point matches" in r.text and "<script>" not in r.text
+    r = await b.get(C(w) + "/invitations/points?picker=x")  # nothing typed: the first 20 (the host hall first)
+    assert r.text.count('role="option"') == 20 and "Hội trường Bộ Quốc phòng" in r.text
+    # the filter shows the chosen point as a chip that removes it (keeping the other filters)
+    r = await b.get(C(w) + f"/invitations?point={cs[150]}&status=invited")
+    assert 'class="chip"' in r.text and "Điểm cầu xã Đông Hưng 0150" in r.text
+    assert f'name="point" value="{cs[150]}"' in r.text
+    assert f'href="/conferences/{w.conference}/invitations?status=invited"' in r.text
+    await b.aclose()
+
+
+async def test_an_operator_finds_only_their_own_points(api):
+    w = await make_world(api)
+    await api.user("op", "operator", sites=[w.qk3])
+    b = await sign_in(api, "op", "en")
+    r = await b.get(C(w) + "/invitations/points?point_q=diem cau")
+    assert "Điểm cầu Quân khu 3" in r.text and "Hội trường" not in r.text and r.text.count('role="option"') == 1
+    r = await b.get(C(w) + f"/invitations?point={w.cs_hq}")  # another point's id: no chip, nothing of it shown
+    assert 'class="chip"' not in r.text and "Lê Huy Vịnh" not in r.text
+    await b.aclose()
+
+
 # ---- inviting in bulk through the page ----
 async def test_the_page_invites_a_unit_subtree_and_reports_each_delegate(api):
     w = await make_world(api)
@@ -219,6 +271,10 @@ async def test_bad_bulk_input_is_shown_at_its_field_and_saves_nothing(api):
     assert 'id="e-unit-unit_id"' in r.text
     r = await b.post(C(w) + "/invitations/bulk", {"mode": "roster", "conference_site_id": ""}, expect=422)
     assert 'id="e-roster-conference_site_id"' in r.text and 'aria-invalid="true"' in r.text
+    r = await b.post(C(w) + "/invitations/bulk", {"mode": "roster", "conference_site_id": str(w.cs_qk3),
+                                                  "role": "king"}, expect=422)  # the point picked stays a chip
+    assert 'id="e-roster-role"' in r.text and 'class="chip"' in r.text and "Điểm cầu Quân khu 3" in r.text
+    assert f'name="conference_site_id" value="{w.cs_qk3}"' in r.text
     r = await b.post(C(w) + "/invitations/bulk", {"mode": "pick", "delegate_ids": "abc"}, expect=422)
     assert 'id="e-pick-delegate_ids"' in r.text
     r = await b.post(C(w) + "/invitations/bulk", {"mode": "pick", "delegate_ids": str(w.delegates["vinh"]),

@@ -2,7 +2,9 @@
 many at once (a unit subtree, a point's roster, delegates found by a search), substituting and cancelling."""
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.response import Response, Template
@@ -21,6 +23,7 @@ Req = Request[Any, Any, Any]
 PAGE_SIZE = 50
 MAX_ID = 2_147_483_647
 MODES = ("unit", "roster", "pick")
+PICKER = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
 def _int(value: Any) -> int | None:
@@ -62,8 +65,20 @@ async def roster(request: Req, uow: UnitOfWork, principal: Principal, conference
                                  role=role, limit=PAGE_SIZE, offset=_offset(request))
     params = {"q": q, "point": point, "status": status.value if status else None, "role": role.value if role else None}
     here = _base(conference_id) + (request.url.query and "?" + request.url.query or "")
+    others = urlencode({k: v for k, v in params.items() if v and k != "point"})
     return page(request, "conferences/invitations.html", conf=view.conference, tab="invitations", view=view,
-                params=params, here=here)
+                params=params, here=here, without_point=_base(conference_id) + (others and "?" + others))
+
+
+@get("/conferences/{conference_id:int}/invitations/points", include_in_schema=False)
+async def point_options(request: Req, uow: UnitOfWork, principal: Principal, conference_id: int) -> Template:
+    """The point search of a form: at most 20 points whose name or code contains `point_q` (diacritics ignored),
+    as the options of the picker named `picker` (htmx swaps them into its list box)."""
+    q = _text(request, "point_q")
+    picker = request.query_params.get("picker") or ""
+    found = await svc.point_suggestions(uow, principal, conference_id, q or None)
+    return page(request, "conferences/invitations_points.html", found=found, q=q,
+                picker=picker if PICKER.fullmatch(picker) else "point")
 
 
 def _invite_page(request: Req, form: svc.InviteForm, *, q: str = "", unit_q: str = "", errors: dict[str, str] | None
@@ -124,11 +139,12 @@ async def bulk(request: Req, uow: UnitOfWork, principal: Principal, conference_i
         if exc.code in ("conference_not_found", "forbidden_role", "conference_read_only"):
             raise
         again = await svc.invite_form(uow, principal, conference_id, q=str(form.get("q") or "")[:200],
-                                      unit_id=_int(form.get("unit_id")))
+                                      unit_id=_int(form.get("unit_id")),
+                                      point_ids=[_int(form.get("conference_site_id"))])
         return _invite_page(request, again, q=str(form.get("q") or "")[:200], errors=form_errors(exc), mode=mode,
                             typed=typed, status_code=409 if isinstance(exc, Conflict) else 422)
     return page(request, "conferences/invitations_result.html", conf=report.conference, tab="invitations",
-                report=report, points={pt.id: pt for pt in report.points})
+                report=report, points=report.points)
 
 
 @get("/conferences/{conference_id:int}/invitations/{invitation_id:int}/substitute", include_in_schema=False)
@@ -175,4 +191,4 @@ async def cancel(request: Req, uow: UnitOfWork, principal: Principal, conference
     return redirect(target, flash=gettext("The invitation was cancelled and its pass revoked."))
 
 
-ROUTES = [roster, invite, bulk, substitute_form, substitute, cancel]
+ROUTES = [roster, point_options, invite, bulk, substitute_form, substitute, cancel]

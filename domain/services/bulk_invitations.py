@@ -28,7 +28,7 @@ from .common import ensure_editable, must_exist
 from .overlap import _overlapping  # the one definition of «overlapping»
 
 CHUNK = 900  # ids per IN list: well under SQLite's and asyncpg's bind-parameter limits
-MAX_POINT_CHOICES = 2000  # beyond this many points a page offers no drop-down of them (see `Point`)
+SUGGESTIONS = 20  # points offered by the point search of a form (a conference may have 10,000)
 RESULTS = ("invited", "already_invited", "busy", "no_point_for_unit", "not_found")
 
 
@@ -40,13 +40,19 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 # ---- what the pages show ----
 @dataclass(frozen=True)
 class Point:
-    """A conference's bridge point as a choice in a form."""
+    """A conference's bridge point as a choice in a form (found by the point search, never listed whole)."""
     id: int  # conference_site id
     site_id: int
     code: str
     name: str
     role: str
     unit_id: int | None
+
+
+@dataclass
+class PointSearch:
+    items: list[Point]
+    total: int  # every point of the conference the search finds (only `items` are shown)
 
 
 @dataclass(frozen=True)
@@ -69,21 +75,54 @@ class RosterPage:
     total: int
     limit: int
     offset: int
-    points: list[Point]
+    point: Point | None  # the point the list is filtered by (shown as a removable chip)
     may_edit: bool  # organizers: invite, substitute, cancel
     may_print: bool  # organizers and operators hold passes
     editable: bool  # the conference is neither ended nor cancelled
 
 
-async def _points(s: AsyncSession, p: Principal, conference_id: int) -> list[Point]:
+def _point_where(p: Principal, conference_id: int) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [ConferenceSite.conference_id == conference_id]
+    if not p.is_staff and p.role is Role.operator:
+        where.append(ConferenceSite.site_id.in_(p.site_ids))
+    return where
+
+
+async def _points(s: AsyncSession, p: Principal, conference_id: int, *where: ColumnElement[bool],
+                  limit: int | None = None) -> list[Point]:
+    """The conference's points the caller may see that `where` keeps: never all of them unless asked by id."""
     stmt = (select(ConferenceSite.id, BridgeSite.id, BridgeSite.code, BridgeSite.name, ConferenceSite.role,
                    BridgeSite.unit_id)
             .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
-            .where(ConferenceSite.conference_id == conference_id)
-            .order_by(ConferenceSite.role, BridgeSite.name, ConferenceSite.id).limit(MAX_POINT_CHOICES))
-    if not p.is_staff and p.role is Role.operator:
-        stmt = stmt.where(ConferenceSite.site_id.in_(p.site_ids))
+            .where(*_point_where(p, conference_id), *where)
+            .order_by(ConferenceSite.role, BridgeSite.search, ConferenceSite.id).limit(limit))
     return [Point(cs, sid, code, name, role.value, unit) for cs, sid, code, name, role, unit in await s.execute(stmt)]
+
+
+async def _points_by_id(s: AsyncSession, p: Principal, conference_id: int, ids: Iterable[int | None]
+                        ) -> dict[int, Point]:
+    wanted = sorted({i for i in ids if i is not None})
+    out: dict[int, Point] = {}
+    for chunk in _chunks(wanted):
+        out.update((pt.id, pt) for pt in await _points(s, p, conference_id, ConferenceSite.id.in_(chunk)))
+    return out
+
+
+async def point_suggestions(uow: UnitOfWork, p: Principal, conference_id: int, q: str | None = None,
+                            limit: int = SUGGESTIONS) -> PointSearch:
+    """The first `limit` points of the conference whose name or code contains `q` (case and diacritics ignored),
+    and how many there are; an operator finds only their own points."""
+    require_roster_reader(p)
+    async with uow:
+        s = uow.session
+        conf = await visible_conference(s, p, conference_id)
+        where: list[ColumnElement[bool]] = []
+        if q and q.strip():
+            where.append(BridgeSite.search.like(like_pattern(q), escape="\\"))
+        total = (await s.execute(select(func.count()).select_from(ConferenceSite)
+                                 .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
+                                 .where(*_point_where(p, conf.id), *where))).scalar_one()
+        return PointSearch(await _points(s, p, conf.id, *where, limit=limit), total)
 
 
 async def roster_page(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
@@ -114,8 +153,9 @@ async def roster_page(uow: UnitOfWork, p: Principal, conference_id: int, *, q: s
             .join(ConferenceSite, ConferenceSite.id == Invitation.conference_site_id)
             .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
             .where(*where).order_by(Invitation.id).limit(limit).offset(offset))
+        point = (await _points_by_id(s, p, conf.id, [conference_site_id])).get(conference_site_id or 0)
         return RosterPage(conf, [Row(inv, d, unit or "", code, name) for inv, d, unit, code, name in rows.tuples()],
-                          total, limit, offset, await _points(s, p, conf.id), p.is_staff,
+                          total, limit, offset, point, p.is_staff,
                           p.is_staff or p.role is Role.operator,
                           conf.status not in (ConferenceStatus.ended, ConferenceStatus.cancelled))
 
@@ -137,7 +177,8 @@ class UnitChoice:
 @dataclass
 class InviteForm:
     conference: Conference
-    points: list[Point]
+    has_points: bool
+    chosen: dict[int, Point]  # the points named in the form sent (to show them again as chips)
     candidates: list[Candidate]
     candidates_total: int
     units: list[UnitChoice]
@@ -157,33 +198,38 @@ async def _candidates(s: AsyncSession, conf: Conference, q: str | None, limit: i
     return [Candidate(d, unit or "", inv) for d, unit, inv in rows.tuples()], total
 
 
-async def _unit_choices(s: AsyncSession, conf: Conference, points: list[Point], units: Sequence[Unit]
+async def _unit_choices(s: AsyncSession, p: Principal, conf: Conference, units: Sequence[Unit]
                         ) -> list[UnitChoice]:
     parents = {u.parent_id for u in units if u.parent_id}
     names = dict((await s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(parents)))).tuples().all()) \
         if parents else {}
-    by_unit = {}
-    for pt in points:
-        by_unit.setdefault(pt.unit_id, pt.name)
+    by_unit: dict[int | None, str] = {}
+    if units:  # the points of these units only (a conference may have 10,000)
+        for pt in await _points(s, p, conf.id, BridgeSite.unit_id.in_({u.id for u in units})):
+            by_unit.setdefault(pt.unit_id, pt.name)
     return [UnitChoice(u, names.get(u.parent_id or 0, ""), by_unit.get(u.id, "")) for u in units]
 
 
 async def invite_form(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
-                      unit_q: str | None = None, unit_id: int | None = None, limit: int = 50) -> InviteForm:
-    """What an organizer needs to invite: the points, delegates found by `q`, units found by `unit_q`."""
+                      unit_q: str | None = None, unit_id: int | None = None, point_ids: Iterable[int | None] = (),
+                      limit: int = 50) -> InviteForm:
+    """What an organizer needs to invite: whether there are points, the points named by `point_ids`, delegates
+    found by `q`, units found by `unit_q`."""
     async with uow:
         s = uow.session
         conf = await visible_conference(s, p, conference_id)
         require_staff(p)
-        points = await _points(s, p, conf.id)
+        has_points = (await s.execute(select(ConferenceSite.id).where(ConferenceSite.conference_id == conf.id)
+                                      .limit(1))).first() is not None
+        chosen = await _points_by_id(s, p, conf.id, point_ids)
         candidates, total = await _candidates(s, conf, q, limit)
         units: Sequence[Unit] = []
         if unit_q and unit_q.strip():
             units = (await s.execute(select(Unit).where(Unit.search.like(like_pattern(unit_q), escape="\\"))
                                      .order_by(Unit.name, Unit.id).limit(30))).scalars().all()
         picked = await s.get(Unit, unit_id) if unit_id else None
-        choices = await _unit_choices(s, conf, points, [*units, *([picked] if picked else [])])
-        return InviteForm(conf, points, candidates, total, choices[:len(units)],
+        choices = await _unit_choices(s, p, conf, [*units, *([picked] if picked else [])])
+        return InviteForm(conf, has_points, chosen, candidates, total, choices[:len(units)],
                           choices[-1] if picked else None)
 
 
@@ -204,7 +250,7 @@ async def substitute_form(uow: UnitOfWork, p: Principal, conference_id: int, inv
             raise NotFound(f"invitation {invitation_id} not found", code="invitation_not_found")
         inv, d, unit, code, name = found
         candidates, total = await _candidates(s, conf, q, limit)
-        return InviteForm(conf, [], candidates, total, [], None, Row(inv, d, unit or "", code, name))
+        return InviteForm(conf, True, {}, candidates, total, [], None, Row(inv, d, unit or "", code, name))
 
 
 # ---- inviting many at once ----
@@ -223,7 +269,7 @@ class BulkReport:
     conference: Conference
     items: list[BulkItem]
     counts: dict[str, int] = field(default_factory=dict)
-    points: list[Point] = field(default_factory=list)  # to name the points in a report
+    points: dict[int, Point] = field(default_factory=dict)  # the points the report names
 
 
 async def _subtree(s: AsyncSession, unit_id: int) -> list[int]:
@@ -382,12 +428,12 @@ async def bulk_invite(uow: UnitOfWork, p: Principal, conference_id: int, *,
             items = [BulkItem(i.delegate_id, i.result, i.full_name, created[i.delegate_id], i.conference_site_id)
                      if i.result == "invited" else i for i in items]
             uow.emit(conf.id, "roster_changed", invited=len(rows))
-        points_list = await _points(s, p, conf.id)
+        points_named = await _points_by_id(s, p, conf.id, (i.conference_site_id for i in items))
         await uow.commit()
     counts = {r: 0 for r in RESULTS}
     for item in items:
         counts[item.result] += 1
-    return BulkReport(conf, items, counts, points_list)
+    return BulkReport(conf, items, counts, points_named)
 
 
 # ---- invitation e-mails: progress and each message ----
@@ -431,16 +477,21 @@ async def _progress(s: AsyncSession, conf: Conference) -> Progress:
         select(OutboxMessage.status, func.count()).where(OutboxMessage.conference_id == conf.id,
                                                          OutboxMessage.kind == MailKind.invitation)
         .group_by(OutboxMessage.status))).tuples().all())
-    active = (Invitation.conference_id == conf.id, Invitation.status.in_(ACTIVE_INVITATION))
     mailed = select(OutboxMessage.invitation_id).where(OutboxMessage.conference_id == conf.id,
                                                        OutboxMessage.kind == MailKind.invitation,
                                                        OutboxMessage.invitation_id.is_not(None))
-    with_email, without = (await s.execute(
-        select(func.count().filter(Delegate.email != ""), func.count().filter(Delegate.email == ""))
-        .select_from(Invitation).join(Delegate, Delegate.id == Invitation.delegate_id)
-        .where(*active, Invitation.id.not_in(mailed)))).one()
+    # Active invitations not mailed yet: from the index on (conference_id, status) alone, no row of a delegate read
+    unmailed = (await s.execute(select(func.count()).select_from(Invitation).where(
+        Invitation.conference_id == conf.id, Invitation.status.in_(ACTIVE_INVITATION),
+        Invitation.id.not_in(mailed)))).scalar_one()
+    # ... of whom without an address: found from the delegates without one (`+ 0` keeps SQLite from walking all
+    # 100,000 invitations of the conference and reading each delegate; PostgreSQL plans it as it likes)
+    without = (await s.execute(select(func.count()).select_from(Invitation).where(
+        Invitation.delegate_id.in_(select(Delegate.id).where(Delegate.email == "")),
+        Invitation.conference_id + 0 == conf.id, Invitation.status.in_(ACTIVE_INVITATION),
+        Invitation.id.not_in(mailed)))).scalar_one()
     return Progress(counts.get(MailStatus.pending, 0), counts.get(MailStatus.sending, 0),
-                    counts.get(MailStatus.sent, 0), counts.get(MailStatus.failed, 0), with_email or 0, without or 0)
+                    counts.get(MailStatus.sent, 0), counts.get(MailStatus.failed, 0), unmailed - without, without)
 
 
 async def mail_progress(uow: UnitOfWork, p: Principal, conference_id: int) -> Progress:

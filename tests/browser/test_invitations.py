@@ -103,6 +103,17 @@ def test_an_organizer_invites_cancels_and_sends_the_invitations(page: Any, live_
 
     # one delegate found by a search without accents
     page.goto(f"/conferences/{s.id}/invitations/invite")
+    roster = page.locator("#roster-point-q")  # a point picked with the keyboard becomes a chip, its id hidden
+    roster.focus()
+    roster.press_sequentially("dc-qk1", delay=20)
+    page.wait_for_selector("#roster-point-list [role=option]")
+    roster.press("ArrowDown")
+    roster.press("Enter")
+    assert page.locator("#by-roster-h ~ form .chip").count() == 1
+    assert page.locator("#by-roster-h ~ form input[name=conference_site_id]").input_value() != ""
+    page.locator("#by-roster-h ~ form .chip-remove").click()
+    assert page.locator("#by-roster-h ~ form input[name=conference_site_id]").input_value() == ""
+    assert page.evaluate("document.activeElement.id") == "roster-point-q"
     page.locator("#pick-q").fill(fold(s.one["full_name"]))
     page.locator("#pick-q").press("Enter")
     page.wait_for_url("**q=**")
@@ -116,6 +127,30 @@ def test_an_organizer_invites_cancels_and_sends_the_invitations(page: Any, live_
     total = unit_count + 1
     assert page.locator("table.inv-table tbody tr").count() == min(total, 50)
     _both_sizes(page, f"invitations-list-{locale}")
+
+    # the point filter: a search field (no list of every point), keyboard only; the choice is a removable chip
+    combo = page.locator("#f-point-q")
+    combo.focus()
+    combo.press_sequentially("diem cau quan khu 3", delay=20)
+    page.wait_for_selector("#f-point-list [role=option]")
+    assert page.locator("select[name=point], #f-point option").count() == 0
+    assert combo.get_attribute("aria-expanded") == "true"
+    _both_sizes(page, f"invitations-point-search-{locale}")
+    combo.press("ArrowDown")
+    assert combo.get_attribute("aria-activedescendant", timeout=2000).startswith("f-point-opt-")
+    with page.expect_navigation():
+        combo.press("Enter")
+    assert "point=" in page.url
+    chip = page.locator(".point-picker .chip")
+    assert "Quân khu 3" in chip.inner_text()
+    rows = page.locator("table.inv-table tbody tr")
+    assert 0 < rows.count() < min(total, 50) + 1
+    assert all("Quân khu 3" in t for t in rows.locator("td[data-label]:nth-child(2)").all_inner_texts())
+    _both_sizes(page, f"invitations-point-chip-{locale}")
+    with page.expect_navigation():
+        chip.locator(".chip-remove").click()
+    assert "point=" not in page.url and page.locator(".point-picker .chip").count() == 0
+
     page.locator("#f-q").fill(fold(s.one["full_name"]))
     page.locator("#f-q").press("Enter")
     page.wait_for_url("**q=**")
