@@ -28,6 +28,7 @@ DEMO_PASSWORDS = {"vanphong": "vanphong-demo", "admin": "admin-demo-2026", "vanh
                   "chutri": "chutri-demo", "manhinh": "manhinh-demo"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
