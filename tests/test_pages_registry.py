@@ -343,3 +343,30 @@ async def test_read_only_roles_see_no_forms(api: Api) -> None:
     assert "Nguyễn Quang Ngọc" in r.text and "Lê Huy Vịnh" not in r.text  # only those invited at their point
     assert "New delegate" not in r.text
     await op.aclose()
+
+
+async def test_a_delegates_language_is_chosen_in_the_form_and_shown_in_the_list(api: Api) -> None:
+    b = await sign_in(api, "org", "en")
+    r = await b.get("/registry/delegates/new")
+    assert 'name="locale"' in r.text and '<option value="vi" selected>Tiếng Việt</option>' in r.text
+    assert "Language for e-mails and the personal page" in r.text
+    r = await b.post("/registry/delegates", {"full_name": "John Carter", "email": "carter@embassy.example",
+                                             "locale": "en"}, expect=303)
+    did = int(r.headers["location"].rsplit("/", 1)[1])
+    assert (await api.get(f"/api/delegates/{did}"))["locale"] == "en"
+    r = await b.get(f"/registry/delegates/{did}")
+    assert '<option value="en" selected>English</option>' in r.text
+    r = await b.get("/registry/delegates?q=john carter")
+    assert 'class="badge lang-en"' in r.text and ">EN<" in r.text and "English" in r.text
+    await b.post(f"/registry/delegates/{did}", {"full_name": "John Carter", "email": "carter@embassy.example",
+                                                "locale": "vi"}, expect=303)
+    assert (await api.get(f"/api/delegates/{did}"))["locale"] == "vi"
+    r = await b.post(f"/registry/delegates/{did}", {"full_name": "John Carter", "locale": "fr"}, expect=422)
+    assert _field_error(r.text, "locale") and (await api.get(f"/api/delegates/{did}"))["locale"] == "vi"
+    r = await b.post("/registry/delegates", {"full_name": "Jane Roe", "locale": "klingon"}, expect=422)
+    assert _field_error(r.text, "locale") and await _count(api, Delegate) == 1
+    vi = await sign_in(api, "org", "vi")
+    r = await vi.get(f"/registry/delegates/{did}")
+    assert "Ngôn ngữ dùng cho thư điện tử và trang cá nhân" in r.text and '<option value="vi" selected>Tiếng Việt</option>' in r.text
+    await b.aclose()
+    await vi.aclose()

@@ -239,7 +239,9 @@ async def point_update(request: Request[Any, Any, Any], uow: UnitOfWork, princip
 
 
 # ---- delegates ----
-DELEGATE_FIELDS = ("full_name", "rank", "position", "unit_id", "email", "phone")
+DELEGATE_FIELDS = ("full_name", "rank", "position", "unit_id", "email", "phone", "locale")
+# The delegate's language (their e-mails, calendar entries and personal page), each named in itself
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 
 
 @get("/registry/delegates", include_in_schema=False)
@@ -248,7 +250,7 @@ async def delegate_list(request: Request[Any, Any, Any], uow: UnitOfWork, princi
     listing = await delegates.browse_delegates(uow, principal, q=q, within_unit_id=filter_id(unit, "unit"),
                                                limit=PAGE_SIZE, offset=offset)
     return page(request, "registry/delegates.html", tab="delegates", listing=listing, units=listing.units,
-                params={"q": q, "unit": unit})
+                params={"q": q, "unit": unit}, languages=dict(LANGUAGES))
 
 
 def _delegate_page(request: Request[Any, Any, Any], form: delegates.DelegateForm, values: dict[str, Any],
@@ -256,14 +258,14 @@ def _delegate_page(request: Request[Any, Any, Any], form: delegates.DelegateForm
                    duplicates: list[dict[str, Any]] | None = None) -> Template:
     return page(request, "registry/delegates_form.html", status_code=status_code, tab="delegates",
                 delegate=form.delegate, units=form.units, values=values, errors=errors or {},
-                duplicates=duplicates or [])
+                duplicates=duplicates or [], languages=LANGUAGES)
 
 
 @get("/registry/delegates/new", include_in_schema=False)
 async def delegate_new(request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal,
                        unit: OptionalId = None) -> Template:
     form = await delegates.delegate_form(uow, principal)
-    return _delegate_page(request, form, {"unit_id": unit})
+    return _delegate_page(request, form, {"unit_id": unit, "locale": "vi"})
 
 
 @post("/registry/delegates", include_in_schema=False, status_code=303)
