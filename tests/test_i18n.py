@@ -67,3 +67,20 @@ def test_accept_language_picks_our_best_language() -> None:
     assert i18n.negotiate("fr-FR, vi;q=0.5") == "vi"
     assert i18n.negotiate("fr") is None
     assert i18n.negotiate("en;q=bad, vi") == "vi"
+
+
+def test_one_message_has_one_vietnamese_wording_across_the_catalogs() -> None:
+    """The catalogs of every area are merged (the last file wins), so a msgid translated two ways in two files
+    shows whichever file happens to load last: every catalog must give it the same Vietnamese."""
+    from babel.messages.pofile import read_po
+
+    wordings: dict[str, dict[object, list[str]]] = {}
+    for po in sorted((ROOT / "domain" / "locales" / "vi").glob("*.po")):
+        with po.open("rb") as f:
+            for message in read_po(f, locale="vi"):
+                if message.id and message.string:
+                    wordings.setdefault(str(message.id), {}).setdefault(message.string, []).append(po.name)
+    different = {m: w for m, w in wordings.items() if len(w) > 1}
+    assert not different, "one message, several translations (make them the same in every file):\n" + "\n".join(
+        f"  {m!r}: " + "; ".join(f"{t!r} in {', '.join(files)}" for t, files in w.items())
+        for m, w in sorted(different.items()))
