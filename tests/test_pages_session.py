@@ -181,3 +181,43 @@ async def test_a_token_in_the_url_of_a_rest_route_is_refused(api: Api) -> None:
     r = await api.client.get(f"/api/conferences?access_token={token}", headers=api.as_("org"))
     assert r.status_code == 401
     assert (await api.client.get("/api/conferences", headers=api.as_("org"))).status_code == 200
+
+
+async def test_sign_in_routes_answer_every_role(api: Api) -> None:
+    """The role matrix of the sign-in pages: open to everyone; signing out needs a session (and its token)."""
+    from api.pages import session as session_pages
+    from tests.matrix import Walk, modules_of, routes_of
+
+    walk = Walk(routes_of(api.app, modules_of(session_pages.ROUTES)), html_errors=True)
+    for role in ("admin", "organizer", "chair", "operator", "viewer"):
+        await api.user(f"u-{role}", role)
+    for role in ("anon", "admin", "organizer", "chair", "operator", "viewer"):
+        b = browser(api) if role == "anon" else await sign_in(api, f"u-{role}")
+        walk.check("GET", "login", "/login", role, await b.get("/login", expect=None), 200)
+        r = await b.post("/lang/en", {"next": "/"}, expect=None)
+        walk.check("POST", "language", "/lang/en", role, r, 303)
+        r = await b.post("/logout", expect=None)
+        walk.check("POST", "sign out", "/logout", role, r, 303)
+        if role != "anon":
+            assert r.headers["location"] == "/login"
+        r = await b.client.post("/login", data={"username": f"u-{role}", "password": "x"})
+        walk.check("POST", "sign in", "/login", role, r, 403)  # no login form token: refused
+        await b.aclose()
+    walk.assert_complete("sign-in pages")
+
+
+def test_every_page_module_is_walked_by_a_role_matrix() -> None:
+    """A page added without its role matrix fails here: some test walks each api.pages module to completion."""
+    import pkgutil
+    import re
+    from pathlib import Path
+
+    import api.pages
+
+    tests = [p.read_text() for p in Path(__file__).parent.glob("test_*.py")]
+    walked = {m for text in tests if "assert_complete" in text
+              for m in re.findall(r"from api\.pages import ([\w, ]+)", text) for m in m.replace(" ", "").split(",")}
+    walked |= {m.split(" as ")[0] for text in tests for m in re.findall(r"from api\.pages import (\w+ as \w+)", text)}
+    pages = {m.name for m in pkgutil.iter_modules(api.pages.__path__)
+             if getattr(__import__(f"api.pages.{m.name}", fromlist=["ROUTES"]), "ROUTES", None)}
+    assert pages - walked == set()
