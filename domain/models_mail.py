@@ -32,7 +32,10 @@ class OutboxMessage(Base):
     `idempotency_key` makes queueing the same cause twice a no-op.
     """
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+                      # a conference's mail by kind and state (the Mail tab's progress at 100,000 invitations)
+                      Index("ix_outbox_messages_conference_kind_status", "conference_id", "kind", "status",
+                            "invitation_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[MailKind] = mapped_column(enum_type(MailKind, "mail_kind"))

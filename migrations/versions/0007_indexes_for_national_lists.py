@@ -1,5 +1,5 @@
-"""indexes for lists at national scale: a conference's invitations by status, point and pass; delegates and
-bridge points by their search text
+"""indexes for lists at national scale: a conference's invitations by status, point and pass, and its mail by
+kind and state; delegates and bridge points by their search text
 
 Revision ID: 0007
 Revises: 0006
@@ -18,9 +18,12 @@ def upgrade() -> None:
                     ['conference_id', 'status', 'conference_site_id', 'pass_version'], unique=False)
     op.create_index('ix_delegates_search', 'delegates', ['search', 'id'], unique=False)
     op.create_index('ix_bridge_sites_search', 'bridge_sites', ['search'], unique=False)
+    op.create_index('ix_outbox_messages_conference_kind_status', 'outbox_messages',
+                    ['conference_id', 'kind', 'status', 'invitation_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_outbox_messages_conference_kind_status', table_name='outbox_messages')
     op.drop_index('ix_bridge_sites_search', table_name='bridge_sites')
     op.drop_index('ix_delegates_search', table_name='delegates')
     op.drop_index('ix_invitations_conference_status', table_name='invitations')
