@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from api.controllers import bulk_points, bulk_users
 from api.pages import points, users
-from domain.models import AuditEntry, ConferenceSite, User
+from domain.models import AuditEntry, BridgeSite, ConferenceSite, SiteRole, Unit, User
+from domain.text import search_text
 from tests.conftest import Api
 from tests.factories import T0, World, iso, make_world
 from tests.matrix import Walk, modules_of, routes_of
@@ -158,6 +159,111 @@ async def test_others_see_the_points_read_only_and_a_viewer_no_chairs(api: Api) 
         assert "Điểm cầu Quân khu 3" in page.text
         assert "Nguyễn Quang Ngọc" not in page.text and "Add points" not in page.text and "/remove" not in page.text
         await b.aclose()
+
+
+# ---- at scale: the list pages on the server, the tree loads by branch, the SQL stays bounded -------------------
+
+REGIONS = 30
+
+
+async def _many_points(api: Api, w: World, n: int = 600) -> list[int]:
+    """`n` points in the conference, one unit each under REGIONS regional units under the world's root (the
+    shape of `bridgepoint demo --points`), written directly: the API would take a call per point. Every 100th
+    point expects more than its capacity. Returns the regional units' ids."""
+    async with api.sessionmaker() as s:
+        regions = [Unit(code=f"KV{r:02d}", name=f"Khu vực {r + 1}", parent_id=w.unit,
+                        search=search_text(f"Khu vực {r + 1}", f"KV{r:02d}")) for r in range(REGIONS)]
+        s.add_all(regions)
+        await s.flush()
+        units = [Unit(code=f"TD{i:04d}", name=f"Trung đoàn {i + 1}", parent_id=regions[i % REGIONS].id,
+                      search=search_text(f"Trung đoàn {i + 1}", f"TD{i:04d}")) for i in range(n)]
+        s.add_all(units)
+        await s.flush()
+        sites = [BridgeSite(code=f"DC-TD{i:04d}", name=f"Điểm cầu Trung đoàn {i + 1}", unit_id=units[i].id,
+                            capacity=50, search=search_text(f"Điểm cầu Trung đoàn {i + 1}", f"DC-TD{i:04d}"))
+                 for i in range(n)]
+        s.add_all(sites)
+        await s.flush()
+        s.add_all(ConferenceSite(conference_id=w.conference, site_id=x.id, role=SiteRole.remote,
+                                 expected_attendance=60 if i % 100 == 0 else 10) for i, x in enumerate(sites))
+        await s.commit()
+        return [r.id for r in regions]
+
+
+class Statements:
+    """SQL statements run on the app's engine while counting."""
+    def __init__(self, api: Api) -> None:
+        self.engine = api.app.state.engine.sync_engine
+        self.n = 0
+
+    def _count(self, *args: Any) -> None:
+        self.n += 1
+
+    async def during(self, call: Awaitable[Any]) -> tuple[Any, int]:
+        self.n = 0
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        try:
+            result = await call
+        finally:
+            event.remove(self.engine, "before_cursor_execute", self._count)
+        return result, self.n
+
+
+ROW = re.compile(r'<tr id="cs-(\d+)"')
+
+
+async def test_with_600_points_the_page_stays_small_and_its_sql_bounded(api: Api) -> None:
+    w = await make_world(api)
+    b = await sign_in(api, "org", "en")
+    base = f"/conferences/{w.conference}/points"
+    sql = Statements(api)
+    small, small_n = await sql.during(b.get(base))
+    regions = await _many_points(api, w)
+    page, n = await sql.during(b.get(base))
+    # a page of 50 rows, the totals over all 602 points from aggregates, the tree's two top levels only
+    assert len(ROW.findall(page.text)) == 50 and "1–50 of 602" in page.text
+    totals = re.search(r'<p class="totals">(.*?)</p>', page.text, re.S).group(1)
+    assert "Points: 602" in totals and "expected 6,320 of a capacity of 30,260" in totals, totals
+    assert "above capacity: 6" in page.text
+    assert f'id="u-{regions[0]}"' in page.text and "<strong>Trung đoàn 1</strong>" not in page.text
+    assert f'hx-get="{base}/tree/{regions[0]}"' in page.text
+    assert len(page.content) < 100_000, len(page.content)
+    assert n <= small_n + 2 and n <= 16, (small_n, n)
+    # the next page: other rows, the same number of statements
+    second, n2 = await sql.during(b.get(base + "?offset=50"))
+    assert "51–100 of 602" in second.text and not set(ROW.findall(second.text)) & set(ROW.findall(page.text))
+    assert n2 <= n
+    # the list's search ignores accents and finds by the unit too; the unit filter takes the whole subtree
+    found, n3 = await sql.during(b.get(base + "?find=TRUNG%20DOAN%2012"))
+    assert "Points that match: 11" in found.text and len(ROW.findall(found.text)) == 11  # 12, 120–129
+    assert n3 <= n + 2
+    region = await b.get(f"{base}?unit={regions[1]}")
+    assert "Points that match: 20" in region.text and len(ROW.findall(region.text)) == 20
+    assert "Trung đoàn 2<" in region.text and "Trung đoàn 3<" not in region.text
+    both = await b.get(f"{base}?unit={regions[1]}&find=trung%20doan%2032")
+    assert "Points that match: 1" in both.text and "Điểm cầu Trung đoàn 32<" in both.text
+    assert "No point of this conference matches." in (await b.get(f"{base}?find=zzz")).text
+    assert 'href="?find=trung+doan&amp;offset=50"' in (await b.get(f"{base}?find=trung%20doan")).text
+    bad = await b.get(f"{base}?unit=abc", expect=422)
+    assert 'id="e-unit"' in bad.text and len(ROW.findall(bad.text)) == 50
+    gone = await b.get(f"{base}?unit=999999", expect=422)
+    assert 'id="e-unit"' in gone.text and len(ROW.findall(gone.text)) == 50
+    # a branch opens on demand: the units right under it with their counts, their own branches lazy
+    branch, n4 = await sql.during(b.get(f"{base}/tree/{regions[0]}", headers=_htmx()))
+    assert branch.text.count('name="unit_ids"') == 20 and "every point under this unit (1); 1 already added" in \
+        branch.text
+    assert n4 <= 8 and len(branch.content) < 20_000, (n4, len(branch.content))
+    # the add panel's search returns at most 40 of each
+    pick, n5 = await sql.during(b.get(f"{base}/search?q=trung%20doan", headers=_htmx()))
+    assert pick.text.count('name="site_ids"') == 40 and pick.text.count('name="unit_ids"') == 40
+    assert "More points match" in pick.text and n5 <= 8, n5
+    # "every point under this unit" resolves the subtree in SQL: a region's 20 points in another conference
+    other = (await api.post("/api/conferences", {"title": "Giao ban khu vực", "starts_at": iso(T0 + timedelta(days=3)),
+                                                 "ends_at": iso(T0 + timedelta(days=3, hours=1))}))["id"]
+    added = await b.post(f"/conferences/{other}/points/add", {"unit_ids": [regions[2]]}, expect=200)
+    assert "Points added: 20" in added.text
+    assert await _count(api, ConferenceSite, ConferenceSite.conference_id == other) == 20
+    await b.aclose()
 
 
 # ---- Registry → users ---------------------------------------------------------------------------------------
@@ -307,6 +413,7 @@ PAGES: list[tuple[str, str, Prep, dict[str, int], bool]] = [
     ("GET", "points", fixed(C), expect(200, **SEE), False),
     ("GET", "points search", fixed(C + "/search?q=quan"), expect(200, op_out=404), True),
     ("GET", "points of a unit", fixed(C + "/units/{w.unit}"), expect(200, op_out=404), True),
+    ("GET", "points tree branch", fixed(C + "/tree/{w.unit}"), expect(200, op_out=404), True),
     ("POST", "add points", fresh_site_body("site_ids", C + "/add"), expect(200, op_out=404), False),
     ("GET", "point row", fixed(C + "/{w.cs_qk3}"), expect(200, **SEE), True),
     ("GET", "point editor", fixed(C + "/{w.cs_qk3}/edit"), expect(200, op_out=404), True),

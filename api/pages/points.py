@@ -1,5 +1,6 @@
-"""The points of a conference: the list (role, chair, operators, expected attendance with the capacity warning),
-adding many points from the unit tree or a search, per-row edits with htmx, removal."""
+"""The points of a conference: the list, paged on the server with a search and a unit filter (role, chair,
+operators, expected attendance with the capacity warning), adding many points from the unit tree (its branches
+load when opened) or a search, per-row edits with htmx, removal."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,7 +21,7 @@ from domain.uow import UnitOfWork
 from .common import form_errors, is_htmx, page, redirect
 
 Req = Request[Any, Any, Any]
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 MAX_ID = 2_147_483_647
 
 
@@ -60,12 +61,31 @@ def _base(conference_id: int) -> str:
     return f"/conferences/{conference_id}/points"
 
 
+def _list_filters(request: Req) -> tuple[str, int | None, dict[str, str]]:
+    """The list's search (`find`) and unit filter (`unit`); a unit that is not an id is said at its field."""
+    find = (request.query_params.get("find") or "").strip()[:200]
+    raw = (request.query_params.get("unit") or "").strip()
+    unit = _int(raw) if raw else None
+    errors = {"unit": gettext("Choose a unit from the list.")} if raw and unit is None else {}
+    return find, unit, errors
+
+
 @get("/conferences/{conference_id:int}/points", include_in_schema=False)
 async def points(request: Req, uow: UnitOfWork, principal: Principal, conference_id: int) -> Template:
-    view = await svc.points_page(uow, principal, conference_id, q=_q(request), limit=PAGE_SIZE,
-                                 offset=_offset(request))
-    return page(request, "conferences/points.html", conf=view.view.conference, tab="points", pp=view, q=_q(request),
-                errors={})
+    """The points tab: a page of the list (search, unit filter) and the "add points" panel."""
+    find, unit, errors = _list_filters(request)
+    status = 422 if errors else 200
+    try:
+        view = await svc.points_page(uow, principal, conference_id, q=_q(request), limit=PAGE_SIZE,
+                                     offset=_offset(request), list_q=find, unit_id=unit)
+    except InvalidInput as exc:  # a unit that does not exist: the list unfiltered by unit, said at the field
+        if exc.field != "unit_id":
+            raise
+        errors, status = {"unit": form_errors(exc).popitem()[1]}, 422
+        view = await svc.points_page(uow, principal, conference_id, q=_q(request), limit=PAGE_SIZE,
+                                     offset=_offset(request), list_q=find)
+    return page(request, "conferences/points.html", status_code=status, conf=view.view.conference, tab="points",
+                pp=view, q=_q(request), errors=errors)
 
 
 @get("/conferences/{conference_id:int}/points/search", include_in_schema=False)
@@ -74,7 +94,7 @@ async def search(request: Req, uow: UnitOfWork, principal: Principal, conference
     q = _q(request)
     if not is_htmx(request):
         return redirect(f"{_base(conference_id)}?q={quote(q)}#point-search")
-    found = await svc.picker(uow, principal, conference_id=conference_id, q=q)
+    found = await svc.picker(uow, principal, conference_id=conference_id, q=q, tree=False)
     return page(request, "conferences/_points_search.html", pick=found, conference_id=conference_id, q=q)
 
 
@@ -84,6 +104,16 @@ async def unit_points(request: Req, uow: UnitOfWork, principal: Principal, confe
     """The points directly at one unit of the tree (0: points without a unit), loaded when its branch opens."""
     found = await svc.points_of_unit(uow, principal, unit_id or None, conference_id=conference_id)
     return page(request, "conferences/_points_unit.html", choices=found)
+
+
+@get("/conferences/{conference_id:int}/points/tree/{unit_id:int}", include_in_schema=False)
+async def tree_branch(request: Req, uow: UnitOfWork, principal: Principal, conference_id: int,
+                      unit_id: int) -> Template:
+    """One branch of the unit tree, loaded when it opens: the units right under it (with their point counts,
+    their own branches closed) and the points directly at it (0: the points without a unit)."""
+    found = await svc.branch(uow, principal, conference_id, unit_id or None)
+    return page(request, "conferences/_points_branch.html", b=found, tree_base=_base(conference_id),
+                form_id="add-points")
 
 
 @post("/conferences/{conference_id:int}/points/add", include_in_schema=False, status_code=200)
@@ -185,4 +215,4 @@ async def remove(request: Req, uow: UnitOfWork, principal: Principal, conference
                                                         point=site.name), htmx=is_htmx(request))
 
 
-ROUTES = [points, search, unit_points, add, row, edit, save, remove]
+ROUTES = [points, search, unit_points, tree_branch, add, row, edit, save, remove]

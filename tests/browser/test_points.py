@@ -72,8 +72,24 @@ def test_an_organizer_adds_a_unit_subtree_and_a_search_pick(page: Any, live_serv
     assert TEXT[locale]["warning"] in page.locator("tr", has_text="Điểm cầu Học viện Quốc phòng").inner_text()
     assert not axe_serious(page)
     _both_sizes(page, f"points-added-{locale}")
-    # the tree after adding: the Navy's points are marked as added
+    # the tree after adding: the Navy's points are marked as added; its branch loads when it opens
     assert _unit_box(page, "#add-points", "Quân chủng Hải quân").is_disabled()
+    page.locator("#add-points summary").filter(has_text=re.compile("Quân chủng Hải quân$")).click()
+    academy = _unit_box(page, "#add-points", "Học viện Hải quân")
+    academy.wait_for()
+    assert academy.is_disabled() and page.locator("#add-points input[name=site_ids][disabled]").count() >= 1
+    # the list pages on the server: its search ignores accents, a unit filter takes the unit's subtree
+    page.fill("#f-find", "hoc vien")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url("**find=hoc+vien**")
+    assert rows.count() == 2
+    page.select_option("#f-unit", label="\u2003Quân chủng Hải quân")  # the units under a root are indented
+    page.fill("#f-find", "")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url("**unit=**")
+    assert rows.count() == 3
+    assert not axe_serious(page)
+    _both_sizes(page, f"points-filtered-{locale}")
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
