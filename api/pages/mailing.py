@@ -48,7 +48,10 @@ async def mail(request: Req, uow: UnitOfWork, principal: Principal, conference_i
 async def progress(request: Req, uow: UnitOfWork, principal: Principal, conference_id: int) -> Template:
     """The counts of the invitation e-mails by state: the fragment the Mail tab polls while mail is going out."""
     counts = await svc.mail_progress(uow, principal, conference_id)
-    return page(request, "conferences/mail_progress.html", progress=counts, conference_id=conference_id)
+    response = page(request, "conferences/mail_progress.html", progress=counts, conference_id=conference_id)
+    if not counts.busy:  # the last poll: the page reloads its list of messages
+        response.headers["HX-Trigger"] = "mail-done"
+    return response
 
 
 @post("/conferences/{conference_id:int}/mail/send", include_in_schema=False, status_code=303)

@@ -101,6 +101,8 @@ def test_an_organizer_runs_a_48_point_conference_from_plan_to_printed_passes(pag
         " return p && p.dataset.busy === 'false' && sent && Number(sent.textContent.replace(/[.,\\s]/g, '')) >= n; }",
         arg=invited - 60, timeout=300_000)  # delegates without an e-mail address get no mail
     assert page.locator("#mail-progress [data-count=failed]").inner_text() == "0"
+    # the list of messages reloaded itself when the last one went out: none is shown as still queued
+    page.wait_for_function("() => !document.querySelector('.mail-table .badge.mail-pending')")
     shoot(page, f"office-day-mail-{locale}")
 
     # 6. print the passes of one point: one PDF, ten cards to a page, the names with their diacritics
