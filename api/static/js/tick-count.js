@@ -1,7 +1,8 @@
-// Operator accounts for many points: say how much is ticked next to the "create" button (tree, search
-// results and opened branches all belong to the form #make-accounts).
+// Picking points from the unit tree (a conference's points; operator accounts for many points): say how much is
+// ticked next to the form's button. The boxes of the tree, of the search results and of opened branches all belong
+// to the form marked data-tick-count.
 function update() {
-  const form = document.getElementById("make-accounts");
+  const form = document.querySelector("form[data-tick-count]");
   if (!form) return;
   const out = form.querySelector(".picked");
   if (!out) return;
