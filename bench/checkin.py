@@ -177,8 +177,9 @@ async def sustained(port: int, conf_id: int, queues: list[deque[Scan]], seconds:
     for c in conns:
         c.close()
     return {"scanners": len(queues), "seconds": round(elapsed, 1), "check_ins": len(latencies),
-            "per_second": round(len(latencies) / elapsed), "p50_ms": round(percentile(latencies, 0.5), 1),
-            "p99_ms": round(percentile(latencies, 0.99), 1), "not_ok": bad}
+            "per_second": round(len(latencies) / elapsed, 1), "p50_ms": round(percentile(latencies, 0.5), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies, default=0) * 1000, 1),
+            "not_ok": bad}
 
 
 async def paced(port: int, conf_id: int, scans: list[Scan], seconds: float, rate: int) -> dict[str, Any]:

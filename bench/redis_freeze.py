@@ -16,7 +16,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import connect  # noqa: E402
 
-from bench.checkin import SITES, Connection, Scan, Server, fresh_postgres, load, percentile  # noqa: E402
+from bench.checkin import SITES, Scan, Server, fresh_postgres, load, sustained  # noqa: E402
 from tests.faults_support import RedisProcess  # noqa: E402
 
 
@@ -34,30 +33,6 @@ async def screen(port: int, conf_id: int, token: str, frames: list[str]) -> None
     async with connect(f"ws://127.0.0.1:{port}/ws/conferences/{conf_id}?token={token}") as ws:
         async for message in ws:
             frames.append(json.loads(message)["type"])
-
-
-async def phase(port: int, conf_id: int, queues: list[deque[Scan]], seconds: float) -> dict[str, Any]:
-    conns = [await Connection(port, conf_id).open() for _ in queues]
-    latencies: list[float] = []
-    bad: dict[str, int] = {}
-    stop = time.monotonic() + seconds
-
-    async def run(conn: Connection, queue: deque[Scan]) -> None:
-        while queue and time.monotonic() < stop:
-            t0 = time.monotonic()
-            result = await conn.scan(*queue.popleft())
-            latencies.append(time.monotonic() - t0)
-            if result != "ok":
-                bad[result] = bad.get(result, 0) + 1
-
-    started = time.monotonic()
-    await asyncio.gather(*(run(c, q) for c, q in zip(conns, queues)))
-    elapsed = time.monotonic() - started
-    for c in conns:
-        c.close()
-    return {"check_ins": len(latencies), "per_second": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(percentile(latencies, 0.5), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
-            "max_ms": round(max(latencies) * 1000, 1), "not_ok": bad}
 
 
 async def main() -> int:
@@ -89,14 +64,14 @@ async def main() -> int:
                 await server.ready(timeout=180)
                 watchers = [asyncio.create_task(screen(server.port, conf_id, scans[0][0], frames))
                             for _ in range(args.screens)]
-                await phase(server.port, conf_id, [deque(q.popleft() for _ in range(10)) for q in scanners], 2)
+                await sustained(server.port, conf_id, [deque(q.popleft() for _ in range(10)) for q in scanners], 2)
                 results: dict[str, list[dict[str, Any]]] = {"working": [], "frozen": []}
                 for i in range(args.phases):
                     kind = "frozen" if i % 2 else "working"
                     if kind == "frozen":
                         redis.freeze()
                     try:
-                        outcome = await phase(server.port, conf_id, scanners, args.seconds)
+                        outcome = await sustained(server.port, conf_id, scanners, args.seconds)
                     finally:
                         if redis.frozen:
                             redis.thaw()
