@@ -82,7 +82,8 @@ async def main() -> int:
                 for task in watchers:
                     task.cancel()
                 server.stop()
-        rates = {k: sum(r["check_ins"] for r in v) / (len(v) * args.seconds) for k, v in results.items()}
+        # a phase that ran out of passes ends early: divide by the time each phase really took
+        rates = {k: sum(r["check_ins"] for r in v) / sum(r["seconds"] for r in v) for k, v in results.items()}
         summary = {"database": "postgresql" if args.postgres else "sqlite", "scanners": len(scanners),
                    "screens": args.screens, "per_second_working": round(rates["working"], 1),
                    "per_second_frozen": round(rates["frozen"], 1),
