@@ -28,7 +28,7 @@ from domain.passes import Keyring
 from tests.conftest import Api, fresh_postgres_database, reset_schema
 from tests.factories import make_world
 from tests.faults_support import RedisProcess
-from tests.test_realtime_support import Screen, comparable, start_conference, user_token
+from tests.test_realtime_support import Screen, comparable, healthy, start_conference, user_token
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ async def cluster(redis: RedisProcess, tmp_path: Path) -> AsyncIterator[Cluster]
                      "--ws-per-message-deflate", "false", "--log-level", "warning"],
                     pass_fds=[sock.fileno()], env=env, cwd=ROOT, stdout=err, stderr=subprocess.STDOUT))
             bases.append(f"http://127.0.0.1:{sock.getsockname()[1]}")
-        await asyncio.gather(*(ready(base) for base in bases))
+        await asyncio.gather(*(healthy(base, timeout=120) for base in bases))
         async with httpx.AsyncClient(base_url=bases[0]) as client:
             api = Api(client, tokens={"org": token})
             w = await make_world(api)
@@ -112,18 +112,6 @@ async def cluster(redis: RedisProcess, tmp_path: Path) -> AsyncIterator[Cluster]
                 proc.kill()
         for sock in sockets:
             sock.close()
-
-
-async def ready(base: str) -> None:
-    """Up and answering (starting a server process takes long on a busy machine)."""
-    async with httpx.AsyncClient(base_url=base) as client, asyncio.timeout(120):
-        while True:
-            try:
-                if (await client.get("/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
 
 
 @dataclass

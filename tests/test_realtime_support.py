@@ -145,8 +145,9 @@ def serve_process(sock: socket.socket, env: dict[str, str]) -> subprocess.Popen[
                             pass_fds=[sock.fileno()], env=env, cwd=Path(__file__).parent.parent)
 
 
-async def healthy(base: str) -> None:
-    async with httpx.AsyncClient(base_url=base) as client, asyncio.timeout(30):
+async def healthy(base: str, timeout: float = 30) -> None:
+    """Up and answering /health (a server process starts slowly on a busy machine: give it `timeout`)."""
+    async with httpx.AsyncClient(base_url=base) as client, asyncio.timeout(timeout):
         while True:
             try:
                 if (await client.get("/health")).status_code == 200:
