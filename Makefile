@@ -38,6 +38,10 @@ $(VENDOR_STAMP): package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js $(VENDOR)/swagger-ui/
+	mkdir -p $(VENDOR)/uplot $(VENDOR)/zxing
+	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css $(VENDOR)/uplot/
+	cp node_modules/zxing-wasm/dist/iife/reader/index.js $(VENDOR)/zxing/zxing-reader.js
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/zxing/
 	touch $@
 
 # Debian's Chromium for the browser tests (never a downloaded browser), and DejaVu fonts for the PDF passes.
