@@ -35,8 +35,8 @@ from api.security import SecurityHeadersMiddleware
 from api.pages.render import template_config
 from api.settings import Settings
 from domain.db import make_engine, make_sessionmaker
-from domain.passes import Keyring
-from domain.services.login_guard import LoginGuard
+from domain.invitations.passes import Keyring
+from domain.users.login_guard import LoginGuard
 from realtime.service import Realtime
 
 STATIC = Path(__file__).resolve().parent / "static"

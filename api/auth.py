@@ -15,10 +15,10 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from api.i18n import negotiate, set_locale
 from domain.access import Principal
 from domain.errors import Forbidden, NotFound, Unauthenticated
-from domain.links import delegate_principal, invitation_of_link
-from domain.passes import InvalidToken, decode_link
-from domain.services import sessions, users
-from domain.services.sessions import BrowserSession
+from domain.invitations.links import delegate_principal, invitation_of_link
+from domain.invitations.passes import InvalidToken, decode_link
+from domain.users import sessions, service as users
+from domain.users.sessions import BrowserSession
 from domain.uow import UnitOfWork
 
 CACHE_SECONDS = 5.0

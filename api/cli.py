@@ -51,7 +51,7 @@ def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
 
     from domain.errors import DomainError
     from domain.models import BridgeSite, Role
-    from domain.services import users
+    from domain.users import service as users
 
     password = args.password or os.environ.get("BRIDGEPOINT_NEW_PASSWORD") or getpass.getpass("password: ")
 
@@ -80,9 +80,9 @@ def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime, timezone
 
-    from domain import demo_live
-    from domain.demo import load_demo
-    from domain.passes import Keyring
+    from domain.demo import live as demo_live
+    from domain.demo.standard import load_demo
+    from domain.invitations.passes import Keyring
 
     _upgrade(settings)
     now = datetime.now(timezone.utc)
@@ -115,7 +115,7 @@ def _demo_scale(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime, timezone
 
     from domain.db import make_engine
-    from domain.demo_scale import load_scale
+    from domain.demo.scale import load_scale
 
     if args.points is None or args.delegates is None or args.points < 1 or args.delegates < 0:
         print("error: give both --points (at least 1) and --delegates (0 or more)", file=sys.stderr)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from domain.services.sessions import SessionPolicy
+from domain.users.sessions import SessionPolicy
 
 
 def _env(name: str, default: str = "") -> str:

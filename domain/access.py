@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .errors import Forbidden, NotFound
-from .models import (Conference, ConferenceSite, Delegate, Invitation, Role, Visibility,
+from domain.errors import Forbidden, NotFound
+from domain.models import (Conference, ConferenceSite, Delegate, Invitation, Role, Visibility,
                      conference_managers)
 
 

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .attendance import attendance
-from .db import local_iso
-from .models import BridgeSite, Conference, ConferenceSite
-from .speakers import current_agenda_item, speakers_state
+from domain.checkin.attendance import attendance
+from domain.db import local_iso
+from domain.models import BridgeSite, Conference, ConferenceSite
+from domain.speakers.view import current_agenda_item, speakers_state
 
 COUNTS = ("present", "expected", "late", "walk_ins")
 

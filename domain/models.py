@@ -9,7 +9,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Inde
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, enum_type, utcnow
+from domain.db import Base, UTCDateTime, enum_type, utcnow
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
@@ -287,4 +287,7 @@ class AuditEntry(Base):
 
 
 # Feature tables live in their own modules; importing them here registers them on Base.metadata.
-from . import models_attendance, models_mail, models_presence, models_speakers  # noqa: E402,F401
+from domain.checkin import models as _checkin_models  # noqa: E402,F401
+from domain.mail import models as _mail_models  # noqa: E402,F401
+from domain.point_links import models as _point_links_models  # noqa: E402,F401
+from domain.speakers import models as _speakers_models  # noqa: E402,F401

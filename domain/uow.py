@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from .db import utcnow
+from domain.db import utcnow
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from domain.presence import HEARTBEAT_INTERVAL
+from domain.point_links.presence import HEARTBEAT_INTERVAL
 
 from .protocol import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, ERROR
 from .state import LiveState

@@ -13,12 +13,14 @@ from typing import Any
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain import live, presence
+from domain import live
+
+from domain.point_links import presence
 from domain.access import Principal, visible_conference
-from domain.credentials import current_principals
+from domain.users.credentials import current_principals
 from domain.db import make_sessionmaker, utcnow
 from domain.errors import NotFound
-from domain.passes import Keyring
+from domain.invitations.passes import Keyring
 from domain.uow import DomainEvent, UnitOfWork
 
 from .bus import CONNECTED, Bus, MemoryBus

@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain import live, presence
+from domain import live
+
+from domain.point_links import presence
 from domain.db import is_disconnect
 from domain.uow import Publisher, UnitOfWork
 

@@ -18,7 +18,7 @@ from api.app import create_app
 from api.settings import Settings
 from domain.db import Base, make_engine, recreate_database, utcnow
 from domain.models import ApiToken, BridgeSite, Role, User
-from domain.services.users import hash_password, token_digest
+from domain.users.service import hash_password, token_digest
 
 PG_ENV = "BRIDGEPOINT_TEST_POSTGRES_URL"
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -1,20 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset
-from api.controllers.conferences import ConferenceId
-from api.schemas import (MAX_ID, AgendaCreate, AgendaOut, AgendaPage, AgendaReorder, AgendaUpdate, agenda_out,
-                         enum_fields)
+from api.schemas import (AgendaCreate, AgendaOut, AgendaPage, AgendaReorder, AgendaUpdate, agenda_out, enum_fields)
 from domain.access import Principal
 from domain.models import AgendaKind
-from domain.services import agenda
+from domain.conferences import agenda
 from domain.uow import UnitOfWork
+from api.params import ConferenceId, ItemId, Limit, Offset
 
-ItemId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 class AgendaController(Controller):

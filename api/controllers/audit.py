@@ -1,20 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId
 from api.schemas import AuditPage, audit_out
+from api.params import Action, Limit, Offset, QueryId, SearchText, When
 from domain.access import Principal
 from domain.errors import InvalidInput
-from domain.services import audit
+from domain.users import audit
 from domain.uow import UnitOfWork
 
-SearchText = Annotated[str | None, Parameter(max_length=200)]
-When = Annotated[datetime | None, Parameter(description="ISO 8601 with its offset, e.g. 2026-12-18T08:00:00+07:00")]
 
 
 def _aware(value: datetime | None, field: str) -> datetime | None:
@@ -33,7 +29,7 @@ class AuditController(Controller):
                      "`actor`, `conference` and `site` match part of the user's name, the conference's title, the "
                      "point's code or name, ignoring case and Vietnamese diacritics; `since` ≤ time < `until`.")
     async def list_(self, uow: UnitOfWork, principal: Principal, conference_id: QueryId = None,
-                    site_id: QueryId = None, action: Annotated[str | None, Parameter(max_length=64)] = None,
+                    site_id: QueryId = None, action: Action = None,
                     actor_user_id: QueryId = None, actor: SearchText = None, conference: SearchText = None,
                     site: SearchText = None, since: When = None, until: When = None,
                     limit: Limit = 50, offset: Offset = 0) -> AuditPage:

@@ -5,8 +5,8 @@ from litestar import Controller, Request, get, post
 from api.auth import client_address
 from api.schemas import LoginIn, TokenOut, UserOut, user_out
 from domain.access import Principal
-from domain.services import sessions, users
-from domain.services.sessions import BrowserSession
+from domain.users import sessions, service as users
+from domain.users.sessions import BrowserSession
 from domain.uow import UnitOfWork
 
 

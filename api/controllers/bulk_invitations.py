@@ -5,12 +5,12 @@ from typing import Any
 
 from litestar import post
 
-from api.controllers.conferences import ConferenceId
 from api.schemas.bulk_invitations import BulkInviteIn, BulkInviteOut, bulk_invite_out
 from domain.access import Principal
 from domain.models import InvitationRole
-from domain.services import bulk_invitations
+from domain.invitations import bulk as bulk_invitations
 from domain.uow import UnitOfWork
+from api.params import ConferenceId
 
 
 @post("/api/conferences/{conference_id:int}/invitations/bulk", operation_id="bulkInvite", tags=["invitations"],

@@ -5,12 +5,12 @@ from typing import Any
 
 from litestar import post
 
-from api.controllers.conferences import ConferenceId
 from api.schemas.bulk import BulkSiteResultOut, BulkSitesIn, BulkSitesOut, ConflictingConferenceOut
 from domain.access import Principal
-from domain.services import site_selection
-from domain.services.site_selection import BulkAdd, Selection
+from domain.conferences import site_selection
+from domain.conferences.site_selection import BulkAdd, Selection
 from domain.uow import UnitOfWork
+from api.params import ConferenceId
 
 
 def selection_of(data: Any) -> Selection:

@@ -8,8 +8,8 @@ from litestar import Response, post
 from api.controllers.bulk_points import selection_of
 from api.schemas.bulk import OperatorAccountOut, OperatorAccountsIn, OperatorAccountsOut
 from domain.access import Principal
-from domain.services import operator_accounts
-from domain.services.operator_accounts import AccountsCreated
+from domain.users import operators as operator_accounts
+from domain.users.operators import AccountsCreated
 from domain.uow import UnitOfWork
 
 # The answer holds passwords: never cached, never sent on as a referrer.

@@ -2,30 +2,27 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.params import Parameter
 
 from api.auth import new_uow
 from api.schemas.checkin import (AttendanceOut, CheckInOut, ManualIn, OfflineKitOut, OfflineUploadIn,
                                              OfflineUploadOut, RelocationIn, RelocationOut, RosterPage, ScanIn,
                                              SiteStatusIn, SiteStatusOut, WalkInIn)
-from api.controllers.common import Limit, Offset, QueryId, Search
-from api.schemas import MAX_ID
+from api.params import ConferenceId, ConferenceSiteId, Limit, Offset, QueryId, Search
 from domain.access import Principal
-from domain.checkin import Desk, ScanRequest, WalkIn, check_in
-from domain.checkin_rules import OK
+from domain.checkin.service import Desk, ScanRequest, WalkIn, check_in
+from domain.checkin.rules import OK
 from domain.db import utcnow
 from domain.models import InvitationStatus, Readiness
-from domain.services import checkin_roster, offline, relocations, site_checkin
+from domain.checkin import roster as checkin_roster, offline
+from domain.checkin import relocations, site as site_checkin
 from domain.uow import UnitOfWork
 
-ConferenceId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-ConferenceSiteId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 def provide_desk(state: State) -> Desk:

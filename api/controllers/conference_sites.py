@@ -1,21 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset
-from api.controllers.conferences import ConferenceId
-from api.schemas import (MAX_ID, ConferenceSiteCreate, ConferenceSiteOut, ConferenceSitePage,
-                         ConferenceSiteUpdate, conference_site_out, enum_fields)
+from api.schemas import (ConferenceSiteCreate, ConferenceSiteOut, ConferenceSitePage, ConferenceSiteUpdate,
+                         conference_site_out, enum_fields)
 from domain.access import Principal
 from domain.models import SiteRole
-from domain.services import conference_sites as svc
-from domain.services.conference_sites import ConferenceSiteView
+from domain.conferences import sites as svc
+from domain.conferences.sites import ConferenceSiteView
 from domain.uow import UnitOfWork
+from api.params import ConferenceId, ConferenceSiteId, Limit, Offset
 
-ConferenceSiteId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 def out(v: ConferenceSiteView) -> ConferenceSiteOut:

@@ -1,21 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId, Search
-from api.schemas import (MAX_ID, ConferenceCreate, ConferenceOut, ConferencePage, ConferenceUpdate,
-                         conference_out, enum_fields)
+from api.schemas import (ConferenceCreate, ConferenceOut, ConferencePage, ConferenceUpdate, conference_out,
+                         enum_fields)
 from domain.access import Principal
 from domain.models import ConferenceKind, ConferenceStatus, Visibility
-from domain.services import conferences
-from domain.services.conferences import ConferenceView
+from domain.conferences import service as conferences
+from domain.conferences.service import ConferenceView
 from domain.uow import UnitOfWork
+from api.params import ConferenceId, DateFrom, DateTo, Limit, Offset, QueryId, Search
 
-ConferenceId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 ENUMS = {"kind": ConferenceKind, "visibility": Visibility}
 
 
@@ -31,8 +28,8 @@ class ConferenceController(Controller):
          description="Conferences the caller may see; filter by status, date range (`from`/`to`), site, unit.")
     async def list_(self, uow: UnitOfWork, principal: Principal, q: Search = None,
                     status: Literal["draft", "scheduled", "live", "ended", "cancelled"] | None = None,
-                    date_from: Annotated[datetime | None, Parameter(query="from")] = None,
-                    date_to: Annotated[datetime | None, Parameter(query="to")] = None,
+                    date_from: DateFrom = None,
+                    date_to: DateTo = None,
                     site_id: QueryId = None, unit_id: QueryId = None,
                     limit: Limit = 50, offset: Offset = 0) -> ConferencePage:
         page = await conferences.list_conferences(

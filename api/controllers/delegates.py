@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId, Search
-from api.schemas import MAX_ID, DelegateCreate, DelegateOut, DelegatePage, DelegateUpdate, delegate_out
+from api.schemas import DelegateCreate, DelegateOut, DelegatePage, DelegateUpdate, delegate_out
+from api.params import DelegateId, Limit, Offset, QueryId, Search
 from domain.access import Principal
-from domain.services import delegates
+from domain.registry import delegates
 from domain.uow import UnitOfWork
 
-DelegateId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 class DelegateController(Controller):

@@ -1,20 +1,17 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId, Search
-from api.controllers.conferences import ConferenceId
-from api.schemas import (MAX_ID, InvitationCreate, InvitationOut, InvitationPage, InvitationUpdate,
-                         SubstituteIn, enum_fields, invitation_out)
+from api.schemas import (InvitationCreate, InvitationOut, InvitationPage, InvitationUpdate, SubstituteIn,
+                         enum_fields, invitation_out)
 from domain.access import Principal
 from domain.models import InvitationRole, InvitationStatus
-from domain.services import invitations as svc
+from domain.invitations import service as svc
 from domain.uow import UnitOfWork
+from api.params import ConferenceId, InvitationId, Limit, Offset, QueryId, Search
 
-InvitationId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 ENUMS = {"role": InvitationRole, "status": InvitationStatus}
 
 

@@ -9,14 +9,13 @@ from litestar import WebSocket, get, websocket
 from msgspec import Struct
 
 from api.auth import bearer_token, principal_for
-from api.controllers.common import Limit, Offset, QueryId
-from api.controllers.conferences import ConferenceId
 from api.schemas import local
-from domain import presence
+from api.params import ConferenceId, Limit, Offset, QueryId
+from domain.point_links import presence
 from domain.access import Principal
 from domain.db import is_disconnect
 from domain.errors import NotFound, Unauthenticated
-from domain.models_presence import SiteOutage
+from domain.point_links.models import SiteOutage
 from domain.uow import UnitOfWork
 
 from realtime.connection import LiveConnection

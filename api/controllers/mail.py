@@ -1,35 +1,30 @@
 """Personal agendas, iCalendar feeds, invitations by email, conclusion notices (HTTP)."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId
-from api.controllers.conferences import ConferenceId
-from api.schemas import MAX_ID
 from api.schemas.mail import (AcknowledgeIn, FeedUrlOut, InviteReportOut, NoticeIn, NoticeOut, OutboxOut,
                               OutboxPageOut, PersonalAgendaOut, ReceiptOut, SiteNoticeOut, StaffFeedsOut, feed_url_out,
                               invite_report_out, notice_out, outbox_out, personal_agenda_out, receipt_out,
                               site_notice_out, staff_feeds_out)
 from domain.access import Principal
-from domain.mail import agenda_page
-from domain.mail_transport import transport_for
-from domain.models_mail import MailKind, MailStatus
-from domain.outbox_worker import OutboxWorker
-from domain.services import agenda_view, feeds, mailings, notices
-from domain.services.agenda_view import MailContext
-from domain.services.feeds import Feed
+from domain.mail.messages import agenda_page
+from domain.mail.transport import transport_for
+from domain.mail.models import MailKind, MailStatus
+from domain.mail.worker import OutboxWorker
+from domain.conferences import agenda_view
+from domain.mail import feeds, mailings
+from domain.conferences import notices
+from domain.conferences.agenda_view import MailContext
+from domain.mail.feeds import Feed
 from domain.uow import UnitOfWork
+from api.params import ConferenceId, Lang, Limit, Offset, PathId, QueryId, Token
 
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Token = Annotated[str, Parameter(max_length=400, description="the secret from the delegate's link")]
 ICS = "text/calendar; charset=utf-8"
-Lang = Annotated[str | None, Parameter(max_length=8, description="vi or en: the page's language switch (else "
-                                                                   "the delegate's language)")]
 
 
 def mail_context(state: State) -> MailContext:

@@ -1,23 +1,18 @@
 """Sheets of passes (HTTP): every active pass of a conference, or of one bridge point, as a PDF or a ZIP of PNGs."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Response, get
 from litestar.datastructures import State
-from litestar.params import Parameter
 
 from api.pages.passes import PRIVATE_HEADERS
-from api.schemas import MAX_ID
+from api.params import ConferenceId, PointFilter
 from domain.access import Principal
-from domain.services import pass_sheets
-from domain.services.pass_sheets import PassFile
+from domain.invitations import pass_sheets
+from domain.invitations.pass_sheets import PassFile
 from domain.uow import UnitOfWork
 
-ConferenceId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-PointFilter = Annotated[int | None, Parameter(
-    ge=1, le=MAX_ID, required=False,
-    description="One bridge point (conference site id); without it, every point the caller may print.")]
 WHO = ("Organizers: any point; operators: their own points only (without `conference_site_id`, all of theirs). "
        "Only active invitations (invited, confirmed) get a pass; at most "
        f"{pass_sheets.MAX_PASSES:,} in one file (`too_many_passes`: choose a point). Each export is audited.")

@@ -1,25 +1,21 @@
 """QR passes and delegates' personal links (HTTP): the pass as JSON, PNG, SVG and a printable page."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
 
 from api.schemas.checkin import PassOut
 from api.pages.passes import PRIVATE_HEADERS, pass_page, personal_pass_page as personal_pass_html
-from api.schemas import MAX_ID
+from api.params import ConferenceId, InvitationId, Lang, LinkToken
 from domain.access import Principal
 from domain.errors import NotFound
-from domain.passes import qr_png, qr_svg
-from domain.services import passes_admin
-from domain.services.passes_admin import PassView
+from domain.invitations.passes import qr_png, qr_svg
+from domain.invitations import passes_admin
+from domain.invitations.passes_admin import PassView
 from domain.uow import UnitOfWork
 
-ConferenceId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-InvitationId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-LinkToken = Annotated[str, Parameter(max_length=400)]
 
 
 def _pass_out(v: PassView, state: State) -> PassOut:
@@ -81,8 +77,6 @@ async def _by_link(uow: UnitOfWork, state: State, token: str) -> PassView | None
         return None
 
 
-Lang = Annotated[str | None, Parameter(max_length=8, description="vi or en: the page's language switch (else "
-                                                                   "the delegate's language)")]
 
 
 @get("/p/{token:str}", operation_id="personalPassPage", media_type=MediaType.HTML, tags=["passes"],

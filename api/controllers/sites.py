@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId, Search
-from api.schemas import MAX_ID, SiteCreate, SiteDeleted, SiteOut, SitePage, SiteUpdate, site_out
+from api.schemas import SiteCreate, SiteDeleted, SiteOut, SitePage, SiteUpdate, site_out
 from domain.access import Principal
-from domain.services import sites
+from domain.registry import sites
 from domain.uow import UnitOfWork
+from api.params import Limit, Offset, QueryId, Search, SiteId
 
-SiteId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 class SiteController(Controller):

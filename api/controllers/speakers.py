@@ -1,26 +1,21 @@
 """Lists of speakers and floor requests (HTTP). Every change answers with the list's new state."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId
-from api.controllers.conferences import ConferenceId
-from api.schemas import MAX_ID
 from api.schemas.speakers import (AcceptIn, CurrentItemIn, DeclineIn, FloorRequestIn, FloorRequestOut,
                                   FloorRequestPage, ReorderIn, RequestStatus, SpeakerAdd, SpeakersOut,
                                   SpeakerUpdate, SpeakingTotals, SpeechPage)
 from domain.access import Principal
-from domain.models_speakers import SpeakerKind
-from domain.services import floor_requests, speaker_history, speakers
+from domain.speakers.models import SpeakerKind
+from domain.speakers import requests as floor_requests, history as speaker_history
+from domain.speakers import service as speakers
 from domain.uow import UnitOfWork
+from api.params import ConferenceId, EntryId, ItemQuery, Limit, Offset, QueryId, RequestId
 
-EntryId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-RequestId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-ItemQuery = Annotated[int | None, Parameter(ge=1, le=MAX_ID, description="an agenda item; default: the current one")]
 
 
 def _state(state: dict[str, Any]) -> SpeakersOut:

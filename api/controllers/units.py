@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
-from typing import Annotated
 
-from api.controllers.common import Limit, Offset, QueryId, Search
-from api.schemas import MAX_ID, UnitCreate, UnitOut, UnitPage, UnitUpdate, unit_out
+from api.schemas import UnitCreate, UnitOut, UnitPage, UnitUpdate, unit_out
 from domain.access import Principal
-from domain.services import units
+from domain.registry import units
 from domain.uow import UnitOfWork
+from api.params import Limit, Offset, QueryId, Search, UnitId
 
-UnitId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 class UnitController(Controller):

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
 
-from api.controllers.common import Limit, Offset, QueryId, Search
-from api.schemas import MAX_ID, PickedUserOut, UserCreate, UserOut, UserPage, UserUpdate, enum_fields, user_out
+from api.schemas import PickedUserOut, UserCreate, UserOut, UserPage, UserUpdate, enum_fields, user_out
 from domain.access import Principal
 from domain.models import Role
-from domain.services import users
+from domain.users import service as users
 from domain.uow import UnitOfWork
+from api.params import Limit, Offset, PickLimit, QueryId, Search, UserId
 
-UserId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 class UserController(Controller):
@@ -32,7 +30,7 @@ class UserController(Controller):
                      "diacritics; `site_id` keeps the operators bound to that point.")
     async def picker(self, uow: UnitOfWork, principal: Principal, q: Search = None,
                      role: Literal["chair", "operator", "organizer"] | None = None, site_id: QueryId = None,
-                     limit: Annotated[int, Parameter(ge=1, le=100)] = 20) -> list[PickedUserOut]:
+                     limit: PickLimit = 20) -> list[PickedUserOut]:
         found = await users.pick_users(uow, principal, role=Role(role) if role else None, q=q, site_id=site_id,
                                        limit=limit)
         return [PickedUserOut(u.id, u.username, u.display_name, u.role.value, u.site_ids) for u in found]

@@ -3,25 +3,21 @@ invitations, reordering by drag and drop (agenda.js) or by the move buttons (pla
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 
 from api.schemas import MAX_ID, AgendaReorder
+from api.params import Form, IdText, ItemId, Q
 from domain.access import Principal
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.models import AgendaKind
-from domain.services import agenda
+from domain.conferences import agenda
 from domain.uow import UnitOfWork
 
 from .common import form_errors, gettext, is_htmx, page, redirect
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-ItemId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Q = Annotated[str, Parameter(max_length=200)]
 DEFAULTS = {"kind": "report", "title": "", "presenter_invitation_id": "", "duration_minutes": "10",
             "speaking_minutes": "5", "notes": ""}
 
@@ -139,7 +135,7 @@ async def save_order(request: Request[Any, Any, Any], uow: UnitOfWork, principal
 
 @get("/conferences/{conference_id:int}/agenda/presenters", include_in_schema=False)
 async def presenters(request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal, conference_id: int,
-                     q: Q = "", presenter_invitation_id: Annotated[str, Parameter(max_length=12)] = "") -> Template:
+                     q: Q = "", presenter_invitation_id: IdText = "") -> Template:
     """The presenter picker's choices (an htmx fragment): invitations matching the search, diacritic-blind; the
     current choice ("" for none) stays among them."""
     selected = int(presenter_invitation_id) if presenter_invitation_id.isdigit() else None

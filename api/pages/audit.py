@@ -11,8 +11,8 @@ from litestar.response import Template
 from api.schemas import MAX_ID
 from domain.access import Principal
 from domain.errors import N_, InvalidInput
-from domain.services import audit
-from domain.services.audit import AuditFilter
+from domain.users import audit
+from domain.users.audit import AuditFilter
 from domain.uow import UnitOfWork
 
 from .common import form_errors, gettext, page

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 
 from api.i18n import gettext
 from domain.errors import DomainError
-from domain.services.sessions import BrowserSession
+from domain.users.sessions import BrowserSession
 
 from api.i18n.errors import error_text
 

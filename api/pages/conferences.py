@@ -17,8 +17,9 @@ from domain.access import Principal
 from domain.db import utcnow
 from domain.errors import MESSAGES, N_, Conflict, DomainError, Forbidden, NotFound
 from domain.models import DEFAULT_TZ, ConferenceKind, ConferenceStatus, Visibility
-from domain.services import conferences, dashboard, sites
-from domain.services.conferences import ConferenceView
+from domain.conferences import service as conferences, dashboard
+from domain.registry import sites
+from domain.conferences.service import ConferenceView
 from domain.uow import UnitOfWork
 
 from .common import page, redirect

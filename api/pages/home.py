@@ -1,4 +1,4 @@
-"""The home page: what the signed-in person works on, by role (one read of domain.services.dashboard)."""
+"""The home page: what the signed-in person works on, by role (one read of domain.conferences.dashboard)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +7,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from domain.access import Principal
-from domain.services import dashboard
+from domain.conferences import dashboard
 from domain.uow import UnitOfWork
 
 from .common import page

@@ -13,8 +13,7 @@ from api.i18n import gettext
 from domain.access import Principal
 from domain.errors import Conflict, DomainError, InvalidInput
 from domain.models import InvitationRole, InvitationStatus
-from domain.services import bulk_invitations as svc
-from domain.services import invitations
+from domain.invitations import bulk as svc, service as invitations
 from domain.uow import UnitOfWork
 
 from .common import checked, form_errors, page, redirect

@@ -11,9 +11,9 @@ from api.i18n import gettext
 from api.i18n.errors import error_text
 from domain.access import Principal
 from domain.errors import Conflict
-from domain.models_mail import MailStatus
-from domain.services import bulk_invitations as svc
-from domain.services import mailings
+from domain.mail.models import MailStatus
+from domain.invitations import bulk as svc
+from domain.mail import mailings
 from domain.uow import UnitOfWork
 
 from .common import page, redirect

@@ -1,25 +1,20 @@
 """Conclusions of a conference: publish a notice with its attachment, and see each point's acknowledgement."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 
-from api.schemas import MAX_ID
+from api.params import Form, Multipart, PathId
 from domain.access import Principal
 from domain.errors import Conflict, DomainError, InvalidInput
-from domain.services import notices
+from domain.conferences import notices
 from domain.uow import UnitOfWork
 
 from .common import form_errors, gettext, page, redirect
 
-Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 def _text(data: dict[str, Any], name: str) -> str:

@@ -8,9 +8,9 @@ from api.i18n import LOCALES
 from api.pages.render import render
 from domain.i18n import in_locale
 from domain.models import ACTIVE_INVITATION
-from domain.passes import qr_svg
-from domain.services.agenda_view import date_text
-from domain.services.passes_admin import PassView
+from domain.invitations.passes import qr_svg
+from domain.conferences.agenda_view import date_text
+from domain.invitations.passes_admin import PassView
 
 # A pass page carries a credential: never cached, never sent on as a referrer.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

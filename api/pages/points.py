@@ -14,8 +14,8 @@ from api.i18n.errors import error_text
 from domain.access import Principal
 from domain.errors import Conflict, DomainError, InvalidInput
 from domain.models import SiteRole
-from domain.services import site_selection as svc
-from domain.services.site_selection import Selection
+from domain.conferences import site_selection as svc
+from domain.conferences.site_selection import Selection
 from domain.uow import UnitOfWork
 
 from .common import form_errors, is_htmx, page, redirect

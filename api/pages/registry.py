@@ -1,18 +1,16 @@
 """The registry pages: the unit tree, bridge points and delegates (the users' page lives in its own module).
 
-Each page asks the same service as its JSON twin (domain/services/units.py, sites.py, delegates.py), so a role
+Each page asks the same service as its JSON twin (domain/registry/units.py, sites.py, delegates.py), so a role
 answers here as it does in the API: units and points are read by every signed-in role, delegates by those who may
 read rosters (operators and chairs only the people invited at their points or conferences), and only organizers
 and admins change anything. A form is checked against the API's own schema, then by the service.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 
 from api.i18n import gettext
@@ -21,18 +19,14 @@ from api.schemas import (MAX_ID, DelegateCreate, DelegateUpdate, Input, SiteCrea
 from domain.access import Principal
 from domain.errors import MESSAGES, Conflict, DomainError, InvalidInput
 from domain.models import DEFAULT_TZ
-from domain.services import delegates, sites, units
+from domain.registry import delegates, sites
+from domain.registry import units
 from domain.uow import UnitOfWork
 
 from .common import checked, page, redirect
 from .common import form_errors as _service_errors
+from api.params import Filter, Form, Id, OptionalId, PageOffset, PageSearch
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-OptionalId = Annotated[int | None, Parameter(ge=1, le=MAX_ID, required=False)]
-Filter = Annotated[str | None, Parameter(max_length=20, required=False)]  # a <select>'s "all" sends it empty
-Offset = Annotated[int, Parameter(ge=0, le=100_000_000)]
-Search = Annotated[str | None, Parameter(max_length=200, required=False)]
 PAGE_SIZE = 50
 TIMEZONES = ["Asia/Ho_Chi_Minh", "Asia/Bangkok", "Asia/Vientiane", "Asia/Phnom_Penh", "Asia/Singapore",
              "Asia/Shanghai", "Asia/Tokyo", "Europe/Paris", "Europe/Moscow", "America/New_York", "UTC"]
@@ -107,7 +101,7 @@ UNIT_FIELDS = ("code", "name", "parent_id")
 
 @get("/registry/units", include_in_schema=False)
 async def unit_list(request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal,
-                    q: Search = None) -> Template:
+                    q: PageSearch = None) -> Template:
     tree = await units.unit_tree(uow, principal, q=q)
     return page(request, "registry/units.html", tab="units", tree=tree, q=q or "")
 
@@ -176,8 +170,8 @@ SITE_FIELDS = ("code", "name", "unit_id", "address", "capacity", "timezone", "vi
 
 
 @get("/registry/points", include_in_schema=False)
-async def point_list(request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal, q: Search = None,
-                     unit: Filter = None, active: Filter = None, offset: Offset = 0) -> Template:
+async def point_list(request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal, q: PageSearch = None,
+                     unit: Filter = None, active: Filter = None, offset: PageOffset = 0) -> Template:
     flag = {"yes": True, "no": False}.get(active or "")
     listing = await sites.browse_sites(uow, principal, q=q, within_unit_id=filter_id(unit, "unit"), active=flag,
                                        limit=PAGE_SIZE, offset=offset)
@@ -245,8 +239,8 @@ LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 
 
 @get("/registry/delegates", include_in_schema=False)
-async def delegate_list(request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal, q: Search = None,
-                        unit: Filter = None, offset: Offset = 0) -> Template:
+async def delegate_list(request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal, q: PageSearch = None,
+                        unit: Filter = None, offset: PageOffset = 0) -> Template:
     listing = await delegates.browse_delegates(uow, principal, q=q, within_unit_id=filter_id(unit, "unit"),
                                                limit=PAGE_SIZE, offset=offset)
     return page(request, "registry/delegates.html", tab="delegates", listing=listing, units=listing.units,

@@ -2,24 +2,22 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from api.auth import LANG_COOKIE, SESSION_COOKIE, check_csrf, client_address, new_uow, session_for
 from api.i18n import LOCALES, set_locale
 from api.i18n.errors import error_text
+from api.params import Form
 from domain.errors import DomainError, Unauthenticated
-from domain.services import sessions
+from domain.users import sessions
 
 from .common import page, session_of
 
 LOGIN_CSRF_COOKIE = "bp_login_csrf"
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def safe_next(target: str | None) -> str:

@@ -13,10 +13,9 @@ from domain.access import Principal
 from domain.db import utcnow
 from domain.errors import DomainError, InvalidInput
 from domain.models import Role
-from domain.services import operator_accounts as accounts
-from domain.services import users
-from domain.services.operator_accounts import SheetRow
-from domain.services.site_selection import Selection
+from domain.users import operators as accounts, service as users
+from domain.users.operators import SheetRow
+from domain.conferences.site_selection import Selection
 from domain.uow import UnitOfWork
 
 from .common import checked, form_errors, is_htmx, page, redirect

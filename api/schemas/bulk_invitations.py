@@ -6,7 +6,7 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from api.schemas import Id, Input, InvRole
-from domain.services.bulk_invitations import BulkReport
+from domain.invitations.bulk import BulkReport
 
 MAX_BULK = 5000
 

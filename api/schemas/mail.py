@@ -7,11 +7,11 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from api.schemas import Input, Name, Text, local
-from domain.models_mail import OutboxMessage
-from domain.services.agenda_view import Line, PersonalAgenda, Place, webcal
-from domain.services.feeds import StaffFeed
-from domain.services.mailings import InviteReport
-from domain.services.notices import MAX_ATTACHMENT, NoticeView, ReceiptView, SiteNotice
+from domain.mail.models import OutboxMessage
+from domain.conferences.agenda_view import Line, PersonalAgenda, Place, webcal
+from domain.mail.feeds import StaffFeed
+from domain.mail.mailings import InviteReport
+from domain.conferences.notices import MAX_ATTACHMENT, NoticeView, ReceiptView, SiteNotice
 
 
 # ---- personal agenda ----

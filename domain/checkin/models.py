@@ -1,0 +1,70 @@
+"""Check-in records: who is in the room now, every scan once per client nonce, relocations, offline uploads."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.db import Base, UTCDateTime, utcnow
+
+
+class Presence(Base):
+    """One row per invitation, so two scans racing each other can never count a delegate twice. Where the
+    delegate counts is the invitation's bridge point (a relocation or an edit moves the count with it)."""
+    __tablename__ = "presences"
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_in_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_in_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Scan(Base):
+    """Every scan or manual check-in/out with the outcome it got; a repeated client nonce replays that outcome."""
+    __tablename__ = "checkin_scans"
+    __table_args__ = (UniqueConstraint("user_id", "nonce"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Scans are evidence: an operator who scanned is deactivated, never deleted.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_site_id: Mapped[int | None] = mapped_column(ForeignKey("conference_sites.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("offline_uploads.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Relocation(Base):
+    """An organizer let a delegate attend at another bridge point than the one invited to."""
+    __tablename__ = "relocations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
+    from_conference_site_id: Mapped[int] = mapped_column(ForeignKey("conference_sites.id", ondelete="CASCADE"))
+    to_conference_site_id: Mapped[int] = mapped_column(ForeignKey("conference_sites.id", ondelete="CASCADE"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class OfflineUpload(Base):
+    """A batch of scans a site made while its link was down, uploaded later."""
+    __tablename__ = "offline_uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    scans: Mapped[int] = mapped_column(Integer, default=0)
+    replayed: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,132 @@
+"""Offline check-in: the kit a desk needs to verify passes without the server, and the later upload.
+
+Kit format (format 1) is described in docs/checkin.md; `verify_with_kit` is the reference scanner logic.
+"""
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from domain.access import Principal, visible_conference
+from domain.checkin.service import Desk, ScanRequest, authorize_desk, check_in, require_desk_role
+from domain.checkin.rules import INVALID, NOT_OPEN, OK, REVOKED, WRONG_SITE
+from domain.models import ACTIVE_INVITATION, BridgeSite, ConferenceSite, Delegate, Invitation, Unit
+from domain.checkin.models import OfflineUpload, Presence
+from domain.invitations.passes import InvalidToken, Keyring, decode_pass
+from domain.uow import UnitOfWork
+from domain.common import audit
+
+KIT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class OfflineScan:
+    text: str
+    nonce: str
+    scanned_at: datetime
+    conference_site_id: int
+    direction: str = "in"
+
+
+async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_id: int, *, now: datetime,
+                      opens_before: timedelta) -> dict[str, Any]:
+    """Public keys, the caller's sites' roster with current pass versions, and their revoked passes."""
+    async with uow:
+        s = uow.session
+        conf = await visible_conference(s, p, conference_id)
+        require_desk_role(p)
+        sites = (await s.execute(
+            select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.role, BridgeSite.name)
+            .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
+            .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))).all()
+        mine = [cs.id for cs in sites if p.is_staff or cs.site_id in p.site_ids]
+        people = (await s.execute(
+            select(Invitation.id, Invitation.conference_site_id, Invitation.status, Invitation.pass_version,
+                   Invitation.role, Invitation.walk_in, Delegate.full_name, Delegate.rank,
+                   Unit.name.label("unit"), Presence.present)
+            .join(Delegate, Delegate.id == Invitation.delegate_id)
+            .outerjoin(Unit, Unit.id == Delegate.unit_id)
+            .outerjoin(Presence, Presence.invitation_id == Invitation.id)
+            .where(Invitation.conference_id == conference_id, Invitation.conference_site_id.in_(mine))
+            .order_by(Delegate.full_name, Invitation.id))).all()
+    zone = ZoneInfo(conf.timezone)
+    return {
+        "format": KIT_FORMAT,
+        "generated_at": now.astimezone(zone).isoformat(),
+        "conference": {"id": conf.id, "title": conf.title, "status": conf.status.value,
+                       "starts_at": conf.starts_at.astimezone(zone).isoformat(),
+                       "ends_at": conf.ends_at.astimezone(zone).isoformat(),
+                       "checkin_opens_at": (conf.starts_at - opens_before).astimezone(zone).isoformat(),
+                       "timezone": conf.timezone},
+        "keys": {str(kid): base64.b64encode(raw).decode() for kid, raw in ring.public_keys().items()},
+        "sites": [{"conference_site_id": cs.id, "site_id": cs.site_id, "name": cs.name, "role": cs.role.value,
+                   "mine": cs.id in mine} for cs in sites],
+        "roster": [{"invitation_id": r.id, "conference_site_id": r.conference_site_id,
+                    "pass_version": r.pass_version, "full_name": r.full_name, "rank": r.rank, "unit": r.unit or "",
+                    "role": r.role.value, "walk_in": r.walk_in, "present": bool(r.present)}
+                   for r in people if r.status in ACTIVE_INVITATION],
+        "revoked": [{"invitation_id": r.id, "conference_site_id": r.conference_site_id,
+                     "status": r.status.value} for r in people if r.status not in ACTIVE_INVITATION],
+    }
+
+
+def verify_with_kit(kit: dict[str, Any], text: str, conference_site_id: int, at: datetime) -> str:
+    """What a desk without a link decides for a scanned pass, from the kit alone.
+    (Already-checked-in is the desk's own memory; the server settles it when the scans are uploaded.)"""
+    ring = Keyring.from_public({int(k): base64.b64decode(v) for k, v in kit["keys"].items()})
+    try:
+        claims = decode_pass(ring, text)
+    except InvalidToken:
+        return INVALID
+    if claims.conference_id != kit["conference"]["id"]:
+        return INVALID
+    seat = next((r for r in kit["roster"] if r["invitation_id"] == claims.invitation_id), None)
+    if seat is None:  # not active at the kit's sites: revoked there, or invited (or relocated) elsewhere
+        return REVOKED if any(r["invitation_id"] == claims.invitation_id for r in kit["revoked"]) else WRONG_SITE
+    if seat["pass_version"] != claims.version:
+        return REVOKED
+    if at < datetime.fromisoformat(kit["conference"]["checkin_opens_at"]):
+        return NOT_OPEN
+    return OK if seat["conference_site_id"] == conference_site_id else WRONG_SITE
+
+
+async def upload(uow: UnitOfWork, p: Principal, desk: Desk, conference_id: int,
+                 scans: list[OfflineScan]) -> dict[str, Any]:
+    """Apply offline scans in the order they happened, each idempotent by its nonce; per-scan outcomes."""
+    async with uow:
+        s = uow.session
+        await visible_conference(s, p, conference_id)
+        site_of = dict((await s.execute(select(ConferenceSite.id, ConferenceSite.site_id).where(
+            ConferenceSite.conference_id == conference_id))).tuples().all())
+        for cs_id in sorted({scan.conference_site_id for scan in scans}):
+            await authorize_desk(s, p, conference_id, cs_id, site_of.get(cs_id))
+        record = OfflineUpload(conference_id=conference_id, user_id=p.user_id, received_at=desk.now,
+                               scans=len(scans))
+        s.add(record)
+        await uow.commit()
+    outcomes: dict[int, dict[str, Any]] = {}
+    for i, scan in sorted(enumerate(scans), key=lambda item: item[1].scanned_at):
+        outcomes[i] = await check_in(uow, p, desk, ScanRequest(
+            conference_id, scan.conference_site_id, scan.nonce, scan.direction, text=scan.text,
+            source="offline_upload", scanned_at=scan.scanned_at, upload_id=record.id))
+    results = [{"nonce": scan.nonce, **outcomes[i]} for i, scan in enumerate(scans)]
+    summary = dict(Counter(r["result"] for r in results))
+    replayed = sum(r["replayed"] for r in results)
+    async with uow:
+        s = uow.session
+        stored = await s.get(OfflineUpload, record.id)
+        assert stored is not None
+        stored.replayed, stored.results = replayed, summary
+        sites = sorted({site_of[scan.conference_site_id] for scan in scans})
+        one_site = sites[0] if len(sites) == 1 else None
+        audit(s, p, "checkin.offline_upload", conference_id=conference_id, site_id=one_site, subject=stored,
+              source="offline_upload", scans=len(scans), replayed=replayed, results=summary, site_ids=sites)
+        await uow.commit()
+    return {"upload_id": record.id, "received": len(scans), "replayed": replayed, "summary": summary,
+            "results": results}

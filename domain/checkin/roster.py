@@ -1,0 +1,64 @@
+"""What a check-in desk reads: its roster with presence (searchable by name, diacritics-blind) and the counts."""
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, func, select
+
+from domain.access import Principal, invitation_filter, visible_conference
+from domain.checkin.attendance import Attendance, attendance
+from domain.checkin.service import require_desk_role
+from domain.db import local_iso
+from domain.models import BridgeSite, ConferenceSite, Delegate, Invitation, InvitationStatus, Unit
+from domain.checkin.models import Presence
+from domain.text import like_pattern
+from domain.uow import UnitOfWork
+from domain.common import Page
+
+
+async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
+                 conference_site_id: int | None = None, status: InvitationStatus | None = None,
+                 present: bool | None = None, limit: int = 50, offset: int = 0) -> Page[dict[str, Any]]:
+    """Invitations the caller's desks check in (operators: their own sites only), with presence."""
+    async with uow:
+        conf = await visible_conference(uow.session, p, conference_id)
+        require_desk_role(p)
+        stmt = (select(Invitation.id.label("invitation_id"), Invitation.conference_site_id,
+                       BridgeSite.name.label("site_name"), Delegate.full_name, Delegate.rank, Delegate.position,
+                       Unit.name.label("unit"), Invitation.role, Invitation.status, Invitation.walk_in,
+                       Presence.present, Presence.late, Presence.first_in_at, Presence.last_in_at,
+                       Presence.last_out_at)
+                .join(Delegate, Delegate.id == Invitation.delegate_id)
+                .join(ConferenceSite, ConferenceSite.id == Invitation.conference_site_id)
+                .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
+                .outerjoin(Unit, Unit.id == Delegate.unit_id)
+                .outerjoin(Presence, Presence.invitation_id == Invitation.id)
+                .where(Invitation.conference_id == conference_id, invitation_filter(p))
+                .order_by(Delegate.full_name, Invitation.id))
+        if q:
+            stmt = stmt.where(Delegate.search.like(like_pattern(q), escape="\\"))
+        if conference_site_id is not None:
+            stmt = stmt.where(Invitation.conference_site_id == conference_site_id)
+        if status is not None:
+            stmt = stmt.where(Invitation.status == status)
+        if present is not None:
+            stmt = stmt.where(Presence.present.is_(True) if present else Presence.present.isnot(True))
+        total = (await uow.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+                 ).scalar_one()
+        rows = (await uow.session.execute(stmt.limit(limit).offset(offset))).all()
+    zone = ZoneInfo(conf.timezone)
+    return Page([_entry(r, zone) for r in rows], total, limit, offset)
+
+
+def _entry(row: Row[Any], zone: ZoneInfo) -> dict[str, Any]:
+    return {**row._asdict(), "role": row.role.value, "status": row.status.value, "present": bool(row.present),
+            "late": bool(row.late), "first_in_at": local_iso(row.first_in_at, zone),
+            "last_in_at": local_iso(row.last_in_at, zone), "last_out_at": local_iso(row.last_out_at, zone)}
+
+
+async def attendance_of(uow: UnitOfWork, p: Principal, conference_id: int) -> Attendance:
+    """Counts only, no names: anyone who may see the conference may see them."""
+    async with uow:
+        await visible_conference(uow.session, p, conference_id)
+        return await attendance(uow.session, conference_id)

@@ -1,0 +1,249 @@
+"""Check-in and check-out at a bridge point: the one function that dedupes, decides, records, audits and emits.
+
+Every scan goes through `check_in`: a pass read by a scanner, a delegate picked from the roster by name, a
+walk-in registered at the door, a scan made offline and uploaded later. The outcome is a stable code, never
+an HTTP error (see checkin_rules): ok, already_checked_in, wrong_site, revoked, invalid, not_open,
+conference_ended, and for a check-out of someone who is not in, not_checked_in.
+
+Exactly once: the presence row of an invitation is created with INSERT … ON CONFLICT DO NOTHING, and exit or
+re-entry flips it with a conditional UPDATE, so two desks racing on one pass make one check-in. The scan is
+recorded under its (operator, client nonce) the same way: a repeated nonce replays the stored outcome, and a
+twin request that loses the race rolls its changes back and replays the winner's.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.checkin import store
+from domain.access import Principal, conference_filter
+from domain.checkin.rules import ALREADY, INVALID, NOT_IN, OK, audit_action, decide, outcome
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from domain.models import Conference, InvitationStatus, Role
+from domain.invitations.passes import InvalidToken, Keyring, decode_pass
+from domain.text import search_text
+from domain.uow import UnitOfWork
+
+Events = list[tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    """A delegate registered at the door: a new delegate and invitation at the operator's site."""
+    full_name: str
+    rank: str = ""
+    position: str = ""
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    conference_id: int
+    conference_site_id: int  # where the operator stands
+    nonce: str  # chosen by the client; the same nonce again replays the first outcome
+    direction: str = "in"  # in | out
+    text: str | None = None  # a scanned pass …
+    invitation_id: int | None = None  # … or a delegate picked by name …
+    walk_in: WalkIn | None = None  # … or a walk-in registration
+    source: str = "scan"  # scan | manual | offline_upload
+    scanned_at: datetime | None = None  # when it happened, for offline scans
+    upload_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the check-in desk knows besides the scan: the keys, the window policy and the time."""
+    ring: Keyring
+    opens_before: timedelta
+    now: datetime
+
+
+@dataclass(frozen=True)
+class _Scan:
+    req: ScanRequest
+    p: Principal
+    desk: Desk
+    at: datetime  # when it happened (never in the future)
+    invitation_id: int | None  # from the pass or the roster pick
+    pass_version: int | None
+    refusal: str | None  # the pass itself is no good
+
+
+class _TwinWon(Exception):
+    """A request with the same nonce was recorded first: this one's changes are rolled back."""
+
+
+async def check_in(uow: UnitOfWork, p: Principal, desk: Desk, req: ScanRequest) -> dict[str, Any]:
+    scan = _Scan(req, p, desk, min(req.scanned_at or desk.now, desk.now), *_read_pass(desk.ring, req))
+    try:
+        async with uow:
+            answer, events = await store.run_transaction(uow, _transaction, scan)
+            if answer.get("replayed") and answer.get("result") == OK:
+                # Perhaps our own check-in, committed by an attempt whose COMMIT lost its connection and then
+                # replayed by the retry: mark the count anyway (a mark too many costs nothing).
+                events = [("attendance", {"conference_site_id": answer.get("conference_site_id",
+                                                                            req.conference_site_id)})]
+            for type_, data in events:
+                uow.emit(req.conference_id, type_, **data)
+            await uow.commit()
+        return answer
+    except _TwinWon:
+        async with uow:
+            return {**await store.run_transaction(uow, _replay, scan), "replayed": True}
+
+
+def _read_pass(ring: Keyring, req: ScanRequest) -> tuple[int | None, int | None, str | None]:
+    """(invitation id, pass version, refusal) of the scanned text; a roster pick has no pass to read."""
+    if req.text is None:
+        return req.invitation_id, None, None
+    try:
+        claims = decode_pass(ring, req.text)
+    except InvalidToken:
+        return None, None, INVALID
+    if claims.conference_id != req.conference_id:
+        return None, None, INVALID
+    return claims.invitation_id, claims.version, None
+
+
+def _transaction(c: Connection, scan: _Scan) -> tuple[dict[str, Any], Events]:
+    req, p = scan.req, scan.p
+    row = store.load(c, req.conference_id, req.conference_site_id, scan.invitation_id, p.user_id, req.nonce)
+    if row is None:
+        raise NotFound(f"conference {req.conference_id} not found", code="conference_not_found")
+    if denial := desk_denial(p, req.conference_site_id, row.scan_site_id, lambda: _visible(c, p, req)):
+        raise denial
+    if row.prior is not None:
+        return {**row.prior, "replayed": True}, []
+    if req.invitation_id is not None and (row.inv_id is None or not _may_pick(p, row.home_site_id)):
+        raise NotFound(f"invitation {req.invitation_id} not found", code="invitation_not_found",
+                       field="invitation_id")
+    events: Events = []
+    result = scan.refusal or decide(row, conference_site_id=req.conference_site_id, direction=req.direction,
+                                    walk_in=req.walk_in is not None, offline=req.source == "offline_upload",
+                                    pass_version=scan.pass_version, at=scan.at,
+                                    opens_before=scan.desk.opens_before)
+    if result == OK:
+        if req.walk_in is not None:
+            row = _register_walk_in(c, scan, events)
+        result = _apply(c, scan, row)
+        if result == ALREADY:  # another desk won the race: show what it recorded
+            row = store.load(c, req.conference_id, req.conference_site_id, row.inv_id, None, "")
+        else:
+            events.append(("attendance", {"conference_site_id": req.conference_site_id}))
+    answer = outcome(result, row, conference_site_id=req.conference_site_id, direction=req.direction,
+                     source=req.source, at=scan.at)
+    if not store.record(c, _scan_row(scan, row, result, answer)):
+        raise _TwinWon
+    store.write_audit(c, _audit_row(scan, row, result))
+    return answer, events
+
+
+def require_desk_role(p: Principal) -> None:
+    if not (p.is_staff or p.role is Role.operator):
+        raise Forbidden("only organizers and operators run a check-in desk", code="forbidden_role")
+
+
+def desk_denial(p: Principal, conference_site_id: int, site_id: int | None,
+                conference_visible: Callable[[], bool]) -> DomainError | None:
+    """Organizers run any desk, operators the desks of their own bridge points, nobody else. `site_id` is the
+    bridge site of `conference_site_id` (None: not a site of this conference); `conference_visible()` is only
+    asked when the answer is no, to tell 404 from 403."""
+    if site_id is not None and p.runs_site(site_id):
+        return None
+    if not p.is_staff:
+        if not conference_visible():
+            return NotFound("conference not found", code="conference_not_found")
+        if p.role is not Role.operator:
+            return Forbidden("only organizers and operators run a check-in desk", code="forbidden_role")
+        if site_id is not None:
+            return Forbidden("operators check in only at their own bridge points", code="not_your_site",
+                             field="conference_site_id")
+    return InvalidInput(f"conference site {conference_site_id} is not part of this conference",
+                        code="unknown_reference", field="conference_site_id")
+
+
+async def authorize_desk(s: AsyncSession, p: Principal, conference_id: int, conference_site_id: int,
+                         site_id: int | None) -> None:
+    """`desk_denial` raised, for the services around the desk that hold an async session."""
+    visible = p.is_staff or (await s.execute(_visibility(p, conference_id))).first() is not None
+    if denial := desk_denial(p, conference_site_id, site_id, lambda: visible):
+        raise denial
+
+
+def _visibility(p: Principal, conference_id: int) -> Any:
+    return select(Conference.id).where(Conference.id == conference_id, conference_filter(p))
+
+
+def _visible(c: Connection, p: Principal, req: ScanRequest) -> bool:
+    return c.execute(_visibility(p, req.conference_id)).first() is not None
+
+
+def _may_pick(p: Principal, home_site_id: int | None) -> bool:
+    """A delegate picked by name must be on the caller's roster (operators: their own sites)."""
+    return p.is_staff or home_site_id in p.site_ids
+
+
+def _register_walk_in(c: Connection, scan: _Scan, events: Events) -> Row[Any]:
+    req, w = scan.req, scan.req.walk_in
+    assert w is not None
+    if w.unit_id is not None and c.execute(select(store.UNIT.c.id).where(store.UNIT.c.id == w.unit_id)).first() \
+            is None:
+        raise InvalidInput(f"unit_id: no such unit {w.unit_id}", code="unknown_reference", field="unit_id")
+    delegate_id = c.execute(insert(store.DELEGATE).returning(store.DELEGATE.c.id), {
+        "full_name": w.full_name, "rank": w.rank, "position": w.position, "unit_id": w.unit_id,
+        "search": search_text(w.full_name)}).scalar_one()
+    inv_id = c.execute(insert(store.INV).returning(store.INV.c.id), {
+        "conference_id": req.conference_id, "delegate_id": delegate_id,
+        "conference_site_id": req.conference_site_id, "status": InvitationStatus.confirmed,
+        "walk_in": True}).scalar_one()
+    events.append(("roster_changed", {"invitation_id": inv_id}))
+    row = store.load(c, req.conference_id, req.conference_site_id, inv_id, None, "")
+    assert row is not None
+    return row
+
+
+def _apply(c: Connection, scan: _Scan, row: Row[Any]) -> str:
+    """Change presence with one atomic statement; a desk that loses a race gets already/not checked in."""
+    req, at = scan.req, scan.at
+    if req.direction == "out":
+        return OK if store.leave(c, row.inv_id, at) else NOT_IN
+    if row.first_in_at is None and store.first_entry(c, {
+            "invitation_id": row.inv_id, "conference_id": req.conference_id,
+            "present": True, "late": at > row.starts_at,
+            "first_in_at": at, "last_in_at": at, "last_out_at": None, "source": req.source,
+            "by_user_id": scan.p.user_id}):
+        return OK
+    return OK if store.reenter(c, row.inv_id, at) else ALREADY
+
+
+def _scan_row(scan: _Scan, row: Row[Any], result: str, answer: dict[str, Any]) -> dict[str, Any]:
+    req = scan.req
+    return {"user_id": scan.p.user_id, "nonce": req.nonce, "conference_id": req.conference_id,
+            "conference_site_id": req.conference_site_id, "invitation_id": row.inv_id, "upload_id": req.upload_id,
+            "direction": req.direction, "source": req.source, "result": result, "at": scan.at,
+            "recorded_at": scan.desk.now, "outcome": answer}
+
+
+def _replay(c: Connection, scan: _Scan) -> dict[str, Any]:
+    earlier = store.replay(c, scan.p.user_id, scan.req.nonce)
+    if earlier.conference_id != scan.req.conference_id:
+        raise Conflict("this nonce was already used for another conference", code="nonce_reused", field="nonce")
+    return earlier.outcome  # type: ignore[no-any-return]
+
+
+def _audit_row(scan: _Scan, row: Row[Any], result: str) -> dict[str, Any]:
+    req = scan.req
+    detail: dict[str, Any] = {"result": result, "direction": req.direction, "nonce": req.nonce,
+                              "conference_site_id": req.conference_site_id}
+    if req.scanned_at is not None:
+        detail["scanned_at"] = scan.at.isoformat()
+    return {"at": scan.desk.now, "actor_user_id": scan.p.user_id,
+            "action": audit_action(result, req.direction, req.walk_in is not None),
+            "conference_id": req.conference_id, "site_id": row.scan_site_id,
+            "subject_type": "invitation" if row.inv_id else "", "subject_id": row.inv_id, "source": req.source,
+            "detail": detail}

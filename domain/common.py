@@ -1,0 +1,75 @@
+"""Small helpers shared by the services."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.access import Principal
+from domain.errors import Conflict, InvalidInput
+from domain.models import AuditEntry, Conference, ConferenceStatus
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+async def paginate(session: AsyncSession, stmt: Select[Any], limit: int, offset: int) -> Page[Any]:
+    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    rows = (await session.execute(stmt.limit(limit).offset(offset))).scalars().all()
+    return Page(list(rows), total, limit, offset)
+
+
+READ_ONLY = (ConferenceStatus.ended, ConferenceStatus.cancelled)
+
+
+def ensure_editable(conf: Conference) -> None:
+    if conf.status in READ_ONLY:
+        raise Conflict(f"conference {conf.id} is {conf.status.value} and read-only",
+                       code="conference_read_only")
+
+
+def check_timezone(name: str, field: str = "timezone") -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r}", code="invalid_timezone", field=field) from None
+    return name
+
+
+def check_text(value: str | None, field: str) -> None:
+    if value is not None and not value.strip():
+        raise InvalidInput(f"{field} must not be blank", code="blank", field=field)
+
+
+async def must_exist(session: AsyncSession, model: type, id_: int | None, field: str) -> Any:
+    """Load a referenced row named in the input; a missing one is bad input naming the field."""
+    if id_ is None:
+        return None
+    obj = await session.get(model, id_)
+    if obj is None:
+        raise InvalidInput(f"{field}: no such {model.__tablename__[:-1].replace('_', ' ')} {id_}",
+                           code="unknown_reference", field=field)
+    return obj
+
+
+def audit(session: AsyncSession, actor: Principal | None, action: str, *, conference_id: int | None = None,
+          site_id: int | None = None, subject: Any = None, source: str = "api", **detail: Any) -> None:
+    session.add(AuditEntry(
+        actor_user_id=actor.user_id if actor else None, action=action, conference_id=conference_id,
+        site_id=site_id, subject_type=type(subject).__name__.lower() if subject is not None else "",
+        subject_id=getattr(subject, "id", None), source=source, detail=detail))
+
+
+def apply(obj: Any, fields: dict[str, Any]) -> None:
+    for k, v in fields.items():
+        setattr(obj, k, v)

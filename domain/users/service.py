@@ -1,0 +1,215 @@
+"""Users, passwords (argon2) and bearer tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.access import Principal, require_admin, require_staff
+from domain.db import utcnow
+from domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from domain.models import ApiToken, BridgeSite, Role, User, user_sites
+from domain.text import like_pattern, search_text
+from domain.uow import UnitOfWork
+from domain.common import Page, audit, check_text, must_exist, paginate
+from domain.users.login_guard import LoginGuard
+
+_hasher = PasswordHasher()
+TOKEN_TTL = timedelta(hours=12)
+# Verified against when the username is unknown, so a login takes the same time either way.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(user_id=user.id, username=user.username, role=user.role,
+                     site_ids=frozenset(s.id for s in user.sites), delegate_id=user.delegate_id)
+
+
+async def _sites(s: AsyncSession, site_ids: list[int]) -> list[BridgeSite]:
+    return [await must_exist(s, BridgeSite, sid, "site_ids") for sid in site_ids]
+
+
+def _check_user_fields(fields: dict[str, Any]) -> None:
+    check_text(fields.get("username"), "username")
+    if "password" in fields and len(fields["password"]) < 8:
+        raise InvalidInput("password must have at least 8 characters", code="weak_password", field="password")
+
+
+async def create_user(uow: UnitOfWork, p: Principal | None, fields: dict[str, Any]) -> User:
+    """Create a user. `p=None` means the command line (trusted)."""
+    if p is not None:
+        require_admin(p)
+    fields = dict(fields)
+    _check_user_fields(fields)
+    site_ids = fields.pop("site_ids", None) or []
+    password = fields.pop("password")
+    if site_ids and fields["role"] is not Role.operator:
+        raise InvalidInput("only operators are bound to bridge sites", code="sites_for_operators_only",
+                           field="site_ids")
+    async with uow:
+        s = uow.session
+        if (await s.execute(select(User.id).where(User.username == fields["username"]))).first():
+            raise Conflict(f"user {fields['username']!r} exists", code="duplicate_username", field="username")
+        user = User(**fields, password_hash=hash_password(password))
+        user.search = search_text(user.display_name, user.username)
+        user.sites = await _sites(s, site_ids)
+        s.add(user)
+        await s.flush()
+        audit(s, p, "user.created", subject=user, role=user.role.value)
+        await uow.commit()
+        return user
+
+
+async def list_users(uow: UnitOfWork, p: Principal, *, role: Role | None = None, limit: int = 50,
+                     offset: int = 0) -> Page[User]:
+    require_admin(p)
+    stmt = select(User).order_by(User.username)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    async with uow:
+        return await paginate(uow.session, stmt, limit, offset)
+
+
+@dataclass(frozen=True)
+class PickedUser:
+    """What an organizer needs to assign a chair or an operator, and nothing more."""
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    site_ids: list[int]
+
+
+PICKABLE_ROLES = (Role.chair, Role.operator, Role.organizer)
+
+
+async def pick_users(uow: UnitOfWork, p: Principal, *, role: Role | None = None, q: str | None = None,
+                     site_id: int | None = None, limit: int = 20) -> list[PickedUser]:
+    """Active chairs, operators and organizers for an organizer to assign (optionally those of one point);
+    administrators and wall-board accounts are not offered."""
+    require_staff(p)
+    if role is not None and role not in PICKABLE_ROLES:
+        raise InvalidInput("only chairs, operators and organizers can be picked", code="wrong_role", field="role")
+    stmt = select(User).where(User.active.is_(True), User.role.in_([role] if role else PICKABLE_ROLES))
+    if q:
+        stmt = stmt.where(User.search.like(like_pattern(q), escape="\\"))
+    if site_id is not None:
+        stmt = stmt.where(User.id.in_(select(user_sites.c.user_id).where(user_sites.c.site_id == site_id)))
+    async with uow:
+        rows = (await uow.session.execute(stmt.order_by(User.display_name, User.username).limit(limit))).scalars()
+        return [PickedUser(u.id, u.username, u.display_name, u.role, sorted(s.id for s in u.sites)) for u in rows]
+
+
+async def get_user(uow: UnitOfWork, p: Principal, user_id: int) -> User:
+    require_admin(p)
+    async with uow:
+        user = await uow.session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} not found", code="user_not_found")
+        return user
+
+
+async def get_self(uow: UnitOfWork, p: Principal) -> User:
+    async with uow:
+        user = await uow.session.get(User, p.user_id) if p.user_id else None
+        if user is None:
+            raise NotFound("no user behind this token", code="user_not_found")
+        return user
+
+
+async def update_user(uow: UnitOfWork, p: Principal, user_id: int, fields: dict[str, Any]) -> User:
+    require_admin(p)
+    fields = dict(fields)
+    _check_user_fields(fields)
+    async with uow:
+        s = uow.session
+        user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} not found", code="user_not_found")
+        if "password" in fields:
+            user.password_hash = hash_password(fields.pop("password"))
+        if "site_ids" in fields:
+            user.sites = await _sites(s, fields.pop("site_ids") or [])
+        for k, v in fields.items():
+            setattr(user, k, v)
+        user.search = search_text(user.display_name, user.username)
+        if user.sites and user.role is not Role.operator:
+            raise InvalidInput("only operators are bound to bridge sites", code="sites_for_operators_only",
+                               field="site_ids")
+        audit(s, p, "user.updated", subject=user)
+        await uow.commit()
+        return user
+
+
+async def verify_login(s: AsyncSession, username: str, password: str, guard: LoginGuard,
+                       address: str) -> User:
+    """The active user with this name and password, else `bad_credentials` (the same time either way); the
+    check runs off the event loop, and repeated failures back off (`rate_limited`, audited when it starts)."""
+    guard.check(username, address)
+    row = (await s.execute(select(User.id, User.password_hash, User.active).where(User.username == username))
+           ).first()
+    await s.rollback()  # no pooled connection is held while the slow check waits for its turn
+    stored = row.password_hash if row else _DUMMY_HASH
+
+    def check() -> bool:
+        try:
+            return bool(_hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    if not await guard.verify(check, username, address) or row is None or not row.active:
+        if guard.failed(username, address):
+            audit(s, None, "user.login_throttled", source="auth", username=username[:64], address=address,
+                  user_id=row.id if row else None)
+            await s.commit()
+        raise Unauthenticated("wrong username or password", code="bad_credentials")
+    guard.succeeded(username)
+    user = await s.get(User, row.id)
+    assert user is not None
+    return user
+
+
+async def login(uow: UnitOfWork, username: str, password: str, *, guard: LoginGuard, address: str,
+                ttl: timedelta = TOKEN_TTL) -> tuple[str, User]:
+    async with uow:
+        s = uow.session
+        user = await verify_login(s, username, password, guard, address)
+        token = secrets.token_urlsafe(32)
+        s.add(ApiToken(token_hash=token_digest(token), user_id=user.id, expires_at=utcnow() + ttl))
+        audit(s, principal_of(user), "user.login", subject=user)
+        await uow.commit()
+        return token, user
+
+
+async def resolve_token(uow: UnitOfWork, token: str) -> Principal:
+    async with uow:
+        row = (await uow.session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_digest(token)))).first()
+        if row is None or row[0].revoked or row[0].expires_at <= utcnow() or not row[1].active:
+            raise Unauthenticated("the token is unknown, expired or revoked", code="bad_token")
+        return principal_of(row[1])
+
+
+async def logout(uow: UnitOfWork, token: str) -> None:
+    async with uow:
+        tok = (await uow.session.execute(select(ApiToken).where(ApiToken.token_hash == token_digest(token))
+                                         )).scalar_one_or_none()
+        if tok is not None:
+            tok.revoked = True
+        await uow.commit()

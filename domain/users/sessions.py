@@ -1,0 +1,95 @@
+"""Browser sessions: sign in with a password, a secret cookie, a CSRF token, idle and absolute expiry."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from domain.access import Principal
+from domain.db import utcnow
+from domain.errors import InvalidInput, Unauthenticated
+from domain.models import User, WebSession
+from domain.uow import UnitOfWork
+from domain.common import audit
+from domain.users.login_guard import LoginGuard
+from domain.users.service import principal_of, token_digest, verify_login
+
+LOCALES = ("vi", "en")
+# last_seen_at is written at most this often: a burst of page loads costs no writes.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(hours=2)
+    absolute: timedelta = timedelta(hours=14)  # a whole conference day, not overnight
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """What a request signed in through the cookie knows about its session."""
+    token: str
+    principal: Principal
+    csrf_token: str
+    locale: str | None
+    display_name: str
+
+
+async def sign_in(uow: UnitOfWork, username: str, password: str, policy: SessionPolicy, *, guard: LoginGuard,
+                  address: str) -> BrowserSession:
+    async with uow:
+        s = uow.session
+        user = await verify_login(s, username, password, guard, address)
+        token, now = secrets.token_urlsafe(32), utcnow()
+        row = WebSession(token_hash=token_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+                         created_at=now, last_seen_at=now, expires_at=now + policy.absolute)
+        s.add(row)
+        principal = principal_of(user)
+        audit(s, principal, "user.signed_in", subject=user, source="web")
+        await uow.commit()
+        return BrowserSession(token, principal, row.csrf_token, user.locale, user.display_name or user.username)
+
+
+async def resolve(uow: UnitOfWork, token: str, policy: SessionPolicy) -> BrowserSession:
+    """The session behind a cookie; idle or past its absolute end, revoked or a deactivated user: signed out."""
+    now = utcnow()
+    async with uow:
+        s = uow.session
+        row = (await s.execute(select(WebSession, User).join(User, User.id == WebSession.user_id)
+                               .where(WebSession.token_hash == token_digest(token)))).first()
+        if row is None:
+            raise Unauthenticated("please sign in", code="session_expired")
+        session, user = row
+        if session.revoked or not user.active or session.expires_at <= now or \
+                session.last_seen_at + policy.idle <= now:
+            raise Unauthenticated("your session has ended; please sign in again", code="session_expired")
+        if now - session.last_seen_at >= TOUCH_EVERY:
+            await s.execute(update(WebSession).where(WebSession.id == session.id).values(last_seen_at=now))
+            await uow.commit()
+        return BrowserSession(token, principal_of(user), session.csrf_token, user.locale,
+                              user.display_name or user.username)
+
+
+async def sign_out(uow: UnitOfWork, token: str) -> None:
+    async with uow:
+        s = uow.session
+        row = (await s.execute(select(WebSession).where(WebSession.token_hash == token_digest(token)))
+               ).scalar_one_or_none()
+        if row is not None and not row.revoked:
+            row.revoked = True
+            user = await s.get(User, row.user_id)
+            audit(s, principal_of(user) if user else None, "user.signed_out", subject=user, source="web")
+            await uow.commit()
+
+
+async def choose_locale(uow: UnitOfWork, p: Principal, locale: str) -> None:
+    """Remember the language a user chose in the pages."""
+    if locale not in LOCALES:
+        raise InvalidInput(f"language must be one of {', '.join(LOCALES)}", code="unknown_language", field="locale")
+    async with uow:
+        user = await uow.session.get(User, p.user_id) if p.user_id else None
+        if user is not None:
+            user.locale = locale
+            await uow.commit()
