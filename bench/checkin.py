@@ -37,8 +37,8 @@ from domain.db import Base, make_engine, recreate_database, utcnow  # noqa: E402
 from domain.migrate import upgrade  # noqa: E402
 from domain.models import (ApiToken, BridgeSite, Conference, ConferenceSite, ConferenceStatus, Delegate,  # noqa: E402
                            Invitation, Role, SiteRole, User, user_sites)
-from domain.passes import Keyring, encode_pass  # noqa: E402
-from domain.services.users import token_digest  # noqa: E402
+from domain.invitations.passes import Keyring, encode_pass  # noqa: E402
+from domain.users.service import token_digest  # noqa: E402
 from bench.support import cpu_seconds, free_port  # noqa: E402
 
 SITES = 50

@@ -190,7 +190,7 @@ async def prepare_bridgepoint(tmp: Path) -> tuple[dict[str, str], str]:
     from domain.db import make_engine, make_sessionmaker, utcnow
     from domain.models import (ApiToken, BridgeSite, Conference, ConferenceSite, ConferenceStatus, Role,
                                SiteRole, User)
-    from domain.services.users import hash_password, token_digest
+    from domain.users.service import hash_password, token_digest
     from tests.conftest import reset_schema
 
     db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"

@@ -28,13 +28,13 @@ from sqlalchemy import insert  # noqa: E402
 
 from domain.access import Principal  # noqa: E402
 from domain.db import Base, make_engine, make_sessionmaker, recreate_database, utcnow  # noqa: E402
-from domain.mail_transport import SmtpTransport  # noqa: E402
+from domain.mail.transport import SmtpTransport  # noqa: E402
 from domain.models import (AgendaItem, AgendaKind, BridgeSite, Conference, ConferenceSite,  # noqa: E402
                            ConferenceStatus, Delegate, Invitation, Role, SiteRole)
-from domain.outbox_worker import OutboxWorker  # noqa: E402
-from domain.passes import Keyring  # noqa: E402
-from domain.services.agenda_view import MailContext  # noqa: E402
-from domain.services.mailings import send_invitations  # noqa: E402
+from domain.mail.worker import OutboxWorker  # noqa: E402
+from domain.invitations.passes import Keyring  # noqa: E402
+from domain.conferences.agenda_view import MailContext  # noqa: E402
+from domain.mail.mailings import send_invitations  # noqa: E402
 from domain.uow import UnitOfWork  # noqa: E402
 from bench.support import free_port  # noqa: E402
 

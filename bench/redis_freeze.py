@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from websockets.asyncio.client import connect  # noqa: E402
 
 from bench.checkin import SITES, Scan, Server, fresh_postgres, load, sustained  # noqa: E402
-from tests.faults_support import RedisProcess  # noqa: E402
+from tests.support.faults import RedisProcess  # noqa: E402
 
 
 async def screen(port: int, conf_id: int, token: str, frames: list[str]) -> None:
