@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from litestar import WebSocket, get, websocket
 from msgspec import Struct
 
-from api.auth import bearer_token, principal_for
+from api.auth import SESSION_COOKIE, bearer_token, principal_for, session_for
 from api.schemas import local
 from api.params import ConferenceId, Limit, Offset, QueryId
 from domain.point_links import presence
 from domain.access import Principal
 from domain.db import is_disconnect
-from domain.errors import NotFound, Unauthenticated
+from domain.errors import Forbidden, NotFound, Unauthenticated
 from domain.point_links.models import SiteOutage
 from domain.uow import UnitOfWork
 
@@ -34,18 +35,55 @@ def _since(socket: WebSocket) -> int | None:
     return int(raw)
 
 
+CLOSE_FORBIDDEN = 4403  # the session cookie came from a page of another origin (cross-site websocket hijacking)
+SESSION_PREFIX = "session:"  # a cookie-authenticated screen's credential, as the live view's recheck sees it
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def same_origin(socket: WebSocket) -> bool:
+    """The page that opened the socket is one of ours: its Origin is this server's public URL, or the scheme and
+    Host the socket came in on. A browser always sends Origin on a websocket; without one, no cookie counts."""
+    origin = (socket.headers.get("origin") or "").strip().lower().rstrip("/")
+    if not origin or origin == "null":
+        return False
+    own = {_origin(socket.app.state.settings.public_url)}
+    host = socket.headers.get("host")
+    if host:
+        secure = socket.scope.get("scheme") in ("wss", "https")
+        own.add(f"{'https' if secure else 'http'}://{host}".lower())
+    return origin in own
+
+
+async def _authenticate(socket: WebSocket) -> tuple[Principal, str]:
+    """A token (`Authorization: Bearer`, `?token=`: API token, display link or personal link), else the browser's
+    session cookie from a page of this site. Returns the principal and the credential the live view rechecks."""
+    state = socket.app.state
+    token = bearer_token(socket, ("token", "access_token"))  # browsers cannot set headers on a websocket
+    if token is not None:
+        return await principal_for(state, token), token
+    cookie = socket.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthenticated("send a token or sign in", code="unauthenticated")
+    if not same_origin(socket):
+        raise Forbidden("the live view opened from another site", code="cross_origin")
+    session = await session_for(state, cookie)
+    return session.principal, SESSION_PREFIX + cookie
+
+
 @websocket("/ws/conferences/{conference_id:int}", exclude_from_auth=True)
 async def live_view(socket: WebSocket, conference_id: int) -> None:
     """The live view of one conference: a snapshot, then every change (docs/realtime.md). Authenticate with
-    `Authorization: Bearer …` or `?token=…`; resume with `?since=<seq>`."""
+    `Authorization: Bearer …`, `?token=…` or (browser pages of this site) the session cookie; resume with
+    `?since=<seq>`."""
     realtime: Realtime = socket.app.state.realtime
     await socket.accept()
-    token = bearer_token(socket, ("token", "access_token"))  # browsers cannot set headers on a websocket
     try:
         since = _since(socket)
-        if token is None:
-            raise Unauthenticated("send a token", code="unauthenticated")
-        principal = await principal_for(socket.app.state, token)
+        principal, token = await _authenticate(socket)
         sites = await realtime.admit(principal, conference_id)
         room = await realtime.hub.room(conference_id)
     except ValueError:
@@ -53,6 +91,9 @@ async def live_view(socket: WebSocket, conference_id: int) -> None:
         return
     except Unauthenticated:
         await socket.close(CLOSE_UNAUTHENTICATED, "unknown, expired or revoked token")
+        return
+    except Forbidden:
+        await socket.close(CLOSE_FORBIDDEN, "a page of another site may not use this site's session")
         return
     except (NotFound, ConferenceGone):
         await socket.close(CLOSE_NOT_FOUND, f"conference {conference_id} not found")
