@@ -160,6 +160,8 @@ class User(Base):
     feed_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bump: revoke calendar URLs
     locale: Mapped[str | None] = mapped_column(String(8))  # the language chosen in the pages; None: the browser's
     search: Mapped[str] = mapped_column(String(600), default="", server_default="")
+    # a password set by an administrator: the user must choose their own before anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     sites: Mapped[list[BridgeSite]] = relationship(secondary=user_sites, lazy="selectin")
 
 
@@ -203,6 +205,9 @@ class Conference(Base):
     status: Mapped[ConferenceStatus] = mapped_column(enum_type(ConferenceStatus, "conference_status"),
                                                      default=ConferenceStatus.draft, index=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # when it really went live and really ended (or was cancelled): busy rules and calendars use them once known
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     search: Mapped[str] = mapped_column(String(700), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -288,6 +293,7 @@ class AuditEntry(Base):
 
 # Feature tables live in their own modules; importing them here registers them on Base.metadata.
 from domain.checkin import models as _checkin_models  # noqa: E402,F401
+from domain.displays import models as _displays_models  # noqa: E402,F401
 from domain.mail import models as _mail_models  # noqa: E402,F401
 from domain.point_links import models as _point_links_models  # noqa: E402,F401
 from domain.speakers import models as _speakers_models  # noqa: E402,F401
