@@ -19,6 +19,7 @@ class Principal:
     site_ids: frozenset[int] = field(default_factory=frozenset)
     delegate_id: int | None = None
     invitation_id: int | None = None  # set for a delegate who came in through a personal link
+    display_conference_id: int | None = None  # a wall board's display link: this one conference, counts only
 
     @property
     def is_staff(self) -> bool:
@@ -63,6 +64,8 @@ def conference_filter(p: Principal) -> ColumnElement[bool]:
         return Conference.visibility == Visibility.internal
     if p.is_delegate_link:
         return Conference.id.in_(select(Invitation.conference_id).where(Invitation.id == p.invitation_id))
+    if p.display_conference_id is not None:
+        return Conference.id == p.display_conference_id
     return false()
 
 
