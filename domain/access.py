@@ -19,6 +19,7 @@ class Principal:
     site_ids: frozenset[int] = field(default_factory=frozenset)
     delegate_id: int | None = None
     invitation_id: int | None = None  # set for a delegate who came in through a personal link
+    must_change_password: bool = False  # a password set by an administrator: only the change is allowed
     display_conference_id: int | None = None  # a wall board's display link: this one conference, counts only
 
     @property
