@@ -47,6 +47,10 @@ Filter = Annotated[str | None, Parameter(max_length=20, required=False)]  # a <s
 PickLimit = Annotated[int, Parameter(ge=1, le=100)]
 DateFrom = Annotated[datetime | None, Parameter(query="from")]
 DateTo = Annotated[datetime | None, Parameter(query="to")]
+MonthFrom = Annotated[str | None, Parameter(query="from", max_length=20, required=False,
+                                            description="first month, YYYY-MM (default: twelve months back)")]
+MonthTo = Annotated[str | None, Parameter(query="to", max_length=20, required=False,
+                                          description="last month, YYYY-MM (default: next month)")]
 Action = Annotated[str | None, Parameter(max_length=64)]
 IdText = Annotated[str, Parameter(max_length=12)]  # an id typed in a form field: checked by the service
 
