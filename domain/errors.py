@@ -175,4 +175,8 @@ MESSAGES: dict[str, str] = {
     "attachment_not_found": N_("The attachment was not found."),
     "attachment_size": N_("The attachment is too large."),
     "attachment_empty": N_("The attached file is empty."),
+    # reports
+    "report_not_found": N_("There is no such report."),
+    "invalid_month": N_("Write the month as YYYY-MM, e.g. 2026-12."),
+    "month_range": N_("Choose a first month before the last one, at most 36 months apart."),
 }
