@@ -352,7 +352,7 @@ RoleName = Literal["admin", "organizer", "chair", "operator", "viewer"]
 
 class UserCreate(Input, kw_only=True):
     username: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
-    password: Text(200, 8)
+    password: Text(200, 1)  # the policy (12+, not well-known, not the username) is the service's: 422
     role: RoleName
     display_name: Text(200) = ""
     site_ids: list[Id] | None = None
@@ -360,7 +360,7 @@ class UserCreate(Input, kw_only=True):
 
 
 class UserUpdate(Input, kw_only=True):
-    password: Text(200, 8) | UnsetType = UNSET
+    password: Text(200, 1) | UnsetType = UNSET
     role: RoleName | UnsetType = UNSET
     display_name: Text(200) | UnsetType = UNSET
     site_ids: list[Id] | UnsetType = UNSET
