@@ -42,6 +42,10 @@ def is_page(request: Request) -> bool:
 def error_page(request: Request, status: int, code: str, detail: str) -> Response[Any]:
     """A page's error in the user's language, with the same status and code as the API would give; a page that
     needs a signed-in user sends the browser to the sign-in page and back."""
+    if code == "password_change_required":  # a password set by an administrator: the change comes first
+        if request.headers.get("hx-request") == "true":
+            return Response("", status_code=403, headers={"HX-Redirect": "/account/password"})
+        return Redirect("/account/password", status_code=303)
     if status == 401:
         target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         if request.headers.get("hx-request") == "true":

@@ -89,6 +89,15 @@ MESSAGES: dict[str, str] = {
     "weak_password": N_("The password must have at least 8 characters."),
     "sites_for_operators_only": N_("Only operators are bound to bridge points."),
     "not_yourself": N_("You cannot do this to your own account."),
+    "password_too_short": N_("The password must have at least %(min_length)s characters."),
+    "password_common": N_("This password is well known or too easy to guess; a few unrelated words make a better "
+                          "one."),
+    "password_is_username": N_("The password must not be the username."),
+    "password_change_required": N_("Your password was set by an administrator; choose your own first."),
+    "wrong_password": N_("The current password is wrong."),
+    "password_unchanged": N_("Choose a password other than the current one."),
+    "passwords_differ": N_("The two new passwords differ."),
+    "date_out_of_range": N_("The date must lie between the years %(first)s and %(last)s."),
     # field values
     "blank": N_("This field must not be blank."),
     "required": N_("This field is required."),
