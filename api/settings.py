@@ -23,6 +23,10 @@ class Settings:
     public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", "http://127.0.0.1:8000"))
     token_ttl_hours: int = field(default_factory=lambda: int(_env("TOKEN_TTL_HOURS", "12")))
     checkin_opens_minutes: int = field(default_factory=lambda: int(_env("CHECKIN_OPENS_MINUTES", "120")))
+    # Offline scans: how far ahead of the server a desk's clock may run, and how long after the end a scan may
+    # still have been made (a meeting that overran); a time outside is refused as scanned_at_out_of_range.
+    offline_clock_skew_seconds: int = field(default_factory=lambda: int(_env("OFFLINE_CLOCK_SKEW_SECONDS", "120")))
+    offline_end_grace_minutes: int = field(default_factory=lambda: int(_env("OFFLINE_END_GRACE_MINUTES", "60")))
     debug: bool = field(default_factory=lambda: _env("DEBUG", "") in ("1", "true", "yes"))
     smtp_url: str = field(default_factory=lambda: _env("SMTP_URL"))  # unset: mail is written to mail_dir
     mail_dir: Path = field(default_factory=lambda: Path(_env("MAIL_DIR", "")))
