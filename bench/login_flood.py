@@ -77,7 +77,7 @@ async def run(base: str) -> dict[str, object]:
 def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="bp-login-flood-"))
     env = {**os.environ, "BRIDGEPOINT_DATA_DIR": str(data), "BRIDGEPOINT_DATABASE_URL": "",
-           "BRIDGEPOINT_REDIS_URL": "", "BRIDGEPOINT_NEW_PASSWORD": "vanphong-demo-password"}
+           "BRIDGEPOINT_REDIS_URL": "", "BRIDGEPOINT_NEW_PASSWORD": "flood-test-lantern-42"}
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*cli, "users", "create", "vanphong", "--role", "organizer"], cwd=ROOT, env=env, check=True,

@@ -37,7 +37,7 @@ import httpx  # noqa: E402
 
 from bench.support import free_port  # noqa: E402
 
-USER, PASSWORD = "vanphong", "vanphong-demo"
+USER, PASSWORD = "vanphong", "vanphong-demo-2026"
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
 TARGET_P95_MS = 300
 PAGES = [("overview", ""), ("points", "/points"), ("invitations", "/invitations"), ("passes", "/passes")]

@@ -216,12 +216,12 @@ class Login(NamedTuple):
 
 LOGINS = [
     Login("admin", "admin-demo-2026", Role.admin, "Quản trị hệ thống"),
-    Login("vanphong", "vanphong-demo", Role.organizer, "Văn phòng Bộ Quốc phòng"),
-    Login("chutri", "chutri-demo", Role.chair, "Thượng tướng Lê Huy Vịnh", delegate_key=CHAIR_KEY),
-    Login("thuky", "thuky-demo", Role.chair, "Thư ký hội nghị – Văn phòng Bộ Quốc phòng"),
-    Login("vanhanh.qk3", "vanhanh.qk3-demo", Role.operator, "Kỹ thuật viên điểm cầu Quân khu 3", site="DC-QK3"),
-    Login("vanhanh.hq", "vanhanh.hq-demo", Role.operator, "Kỹ thuật viên điểm cầu chính", site=HQ),
-    Login("manhinh", "manhinh-demo", Role.viewer, "Màn hình hội trường"),
+    Login("vanphong", "vanphong-demo-2026", Role.organizer, "Văn phòng Bộ Quốc phòng"),
+    Login("chutri", "chutri-demo-2026", Role.chair, "Thượng tướng Lê Huy Vịnh", delegate_key=CHAIR_KEY),
+    Login("thuky", "thuky-demo-2026", Role.chair, "Thư ký hội nghị – Văn phòng Bộ Quốc phòng"),
+    Login("vanhanh.qk3", "vanhanh.qk3-demo-2026", Role.operator, "Kỹ thuật viên điểm cầu Quân khu 3", site="DC-QK3"),
+    Login("vanhanh.hq", "vanhanh.hq-demo-2026", Role.operator, "Kỹ thuật viên điểm cầu chính", site=HQ),
+    Login("manhinh", "manhinh-demo-2026", Role.viewer, "Màn hình hội trường"),
 ]
 MANAGERS = ("chutri", "thuky")
 

@@ -24,8 +24,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = os.environ.get("BRIDGEPOINT_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
 PROJECTOR = {"width": 1920, "height": 1080}
-DEMO_PASSWORDS = {"vanphong": "vanphong-demo", "admin": "admin-demo-2026", "vanhanh.qk3": "vanhanh.qk3-demo",
-                  "chutri": "chutri-demo", "manhinh": "manhinh-demo"}
+DEMO_PASSWORDS = {"vanphong": "vanphong-demo-2026", "admin": "admin-demo-2026", "vanhanh.qk3": "vanhanh.qk3-demo-2026",
+                  "chutri": "chutri-demo-2026", "manhinh": "manhinh-demo-2026"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
