@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.i18n import negotiate, set_locale
 from domain.access import Principal
+from domain.displays import service as displays
 from domain.errors import Forbidden, NotFound, Unauthenticated
 from domain.invitations.links import delegate_principal, invitation_of_link
 from domain.invitations.passes import InvalidToken, decode_link
@@ -73,7 +74,8 @@ async def principal_for(state: State, token: str) -> Principal:
     cache: PrincipalCache = state.principal_cache
     principal = cache.get(token)
     if principal is None:
-        principal = await _delegate_for(state, token) or await users.resolve_token(new_uow(state), token)
+        principal = await _delegate_for(state, token) or await _display_for(state, token) \
+            or await users.resolve_token(new_uow(state), token)
         cache.put(token, principal)
     return principal
 
@@ -88,6 +90,16 @@ async def _delegate_for(state: State, token: str) -> Principal | None:
             return delegate_principal(await invitation_of_link(uow.session, invitation_id, version))
         except NotFound:
             raise Unauthenticated("this personal link was revoked or replaced", code="bad_token") from None
+
+
+async def _display_for(state: State, token: str) -> Principal | None:
+    """A wall board's display link (None: not one; Unauthenticated: one that was revoked)."""
+    try:
+        displays.decode_display(state.keyring, token)
+    except InvalidToken:
+        return None  # not a display link: no database round trip
+    async with new_uow(state) as uow:
+        return await displays.principal_of_token(uow.session, state.keyring, token)
 
 
 async def session_for(state: State, token: str) -> BrowserSession:
