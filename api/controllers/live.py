@@ -17,6 +17,7 @@ from domain.access import Principal
 from domain.db import is_disconnect
 from domain.errors import Forbidden, NotFound, Unauthenticated
 from domain.point_links.models import SiteOutage
+from domain.users.credentials import SESSION_PREFIX
 from domain.uow import UnitOfWork
 
 from realtime.connection import LiveConnection
@@ -36,7 +37,6 @@ def _since(socket: WebSocket) -> int | None:
 
 
 CLOSE_FORBIDDEN = 4403  # the session cookie came from a page of another origin (cross-site websocket hijacking)
-SESSION_PREFIX = "session:"  # a cookie-authenticated screen's credential, as the live view's recheck sees it
 
 
 def _origin(url: str) -> str:

@@ -96,6 +96,7 @@ class DisplayLinkView:
     created_by: str | None
     revoked_at: datetime | None
     token: str | None  # None once revoked
+    timezone: str  # the conference's
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,9 @@ class DisplayLinks:
     links: list[DisplayLinkView]
 
 
-def _view(ring: Keyring, link: DisplayLink, creator: str | None) -> DisplayLinkView:
+def _view(ring: Keyring, link: DisplayLink, creator: str | None, tz: str) -> DisplayLinkView:
     return DisplayLinkView(link.id, link.conference_id, link.label, link.created_at, creator, link.revoked_at,
-                           None if link.revoked_at else encode_display(ring, link.id, link.secret))
+                           None if link.revoked_at else encode_display(ring, link.id, link.secret), tz)
 
 
 async def list_links(uow: UnitOfWork, ring: Keyring, p: Principal, conference_id: int) -> DisplayLinks:
@@ -119,7 +120,7 @@ async def list_links(uow: UnitOfWork, ring: Keyring, p: Principal, conference_id
             select(DisplayLink, User.display_name, User.username)
             .outerjoin(User, User.id == DisplayLink.created_by_user_id)
             .where(DisplayLink.conference_id == conference_id).order_by(DisplayLink.id.desc()))).all()
-        return DisplayLinks(conf, [_view(ring, link, name or username) for link, name, username in rows])
+        return DisplayLinks(conf, [_view(ring, link, name or username, conf.timezone) for link, name, username in rows])
 
 
 async def create_link(uow: UnitOfWork, ring: Keyring, p: Principal, conference_id: int,
@@ -140,7 +141,7 @@ async def create_link(uow: UnitOfWork, ring: Keyring, p: Principal, conference_i
         await s.flush()
         audit(s, p, "display_link.created", conference_id=conf.id, subject=link, label=label)
         await uow.commit()
-        return _view(ring, link, p.username)
+        return _view(ring, link, p.username, conf.timezone)
 
 
 async def revoke_link(uow: UnitOfWork, ring: Keyring, p: Principal, conference_id: int,
@@ -150,7 +151,7 @@ async def revoke_link(uow: UnitOfWork, ring: Keyring, p: Principal, conference_i
     async with uow:
         s = uow.session
         require_staff(p)
-        await visible_conference(s, p, conference_id)
+        conf = await visible_conference(s, p, conference_id)
         link = await s.get(DisplayLink, link_id)
         if link is None or link.conference_id != conference_id:
             raise NotFound(f"display link {link_id} not found", code="display_link_not_found")
@@ -159,4 +160,4 @@ async def revoke_link(uow: UnitOfWork, ring: Keyring, p: Principal, conference_i
         link.revoked_at, link.revoked_by_user_id = utcnow(), p.user_id
         audit(s, p, "display_link.revoked", conference_id=conference_id, subject=link, label=link.label)
         await uow.commit()
-        return _view(ring, link, None)
+        return _view(ring, link, None, conf.timezone)
