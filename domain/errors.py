@@ -120,6 +120,49 @@ MESSAGES: dict[str, str] = {
     "possible_duplicate": N_("A delegate with the same name in the same unit, or with the same e-mail, is already "
                              "registered. Check that this is another person before creating them."),
     "organizer_not_found": N_("The organizer was not found."),
+    # importing lists from spreadsheets: the file as a whole
+    "import_empty": N_("The file is empty."),
+    "import_too_large": N_("The file is too large (at most %(limit_mb)s MB)."),
+    "import_old_excel": N_("This is an Excel 97-2003 workbook (.xls) or a password-protected one: save it as an Excel "
+                           "Workbook (.xlsx) without a password, or as CSV UTF-8."),
+    "import_not_spreadsheet": N_("This is not a spreadsheet bridgepoint can read: choose an Excel workbook (.xlsx) or "
+                                 "a CSV file."),
+    "import_zip_bomb": N_("The workbook unpacks into far more data than a list holds and was refused (a damaged or "
+                          "malicious file)."),
+    "import_formulas": N_("The sheet has formulas (the first in cell %(cell)s). Copy the cells and paste them as "
+                          "values, then import the file again."),
+    "import_too_many_rows": N_("The file has more than %(limit)s rows: split it into several files."),
+    "import_too_many_columns": N_("The sheet uses more than %(limit)s columns."),
+    "import_encoding": N_("The text of the file is not UTF-8: in Excel, save it as «CSV UTF-8» or «Unicode Text»."),
+    "import_no_header": N_("No header row was found at the top of the first sheet. The list needs the columns "
+                           "%(columns)s; download a template to see them."),
+    "import_missing_columns": N_("Row %(row)s looks like the header but lacks the columns: %(columns)s."),
+    "import_duplicate_column": N_("The column «%(column)s» appears twice in the header row."),
+    "import_merged_header": N_("The header row %(row)s has merged cells (%(cells)s): give every column its own "
+                               "header cell."),
+    "import_unknown_kind": N_("Choose what the file holds: units, bridge points, delegates or invitations."),
+    "import_unknown_format": N_("This format is not available."),
+    "import_expired": N_("The checked file is no longer kept; choose it again."),
+    "import_has_errors": N_("Nothing was imported: some rows have errors."),
+    "import_conflict": N_("The registry changed while the file was being imported; nothing was imported. Check the "
+                          "file again."),
+    # importing lists: one cell or row
+    "invalid_code": N_("Use letters, digits, dots, dashes and underscores only, without spaces."),
+    "invalid_email": N_("This is not a valid e-mail address."),
+    "invalid_phone": N_("Use digits, spaces and + ( ) . - only."),
+    "invalid_number": N_("Enter a whole number."),
+    "invalid_choice": N_("This is not one of the values allowed: %(choices)s."),
+    "legacy_tcvn3": N_("This text was typed in the old TCVN3 (ABC) encoding; it reads «%(reading)s». Convert the file "
+                       "to Unicode (for example with Unikey's converter) and import it again."),
+    "legacy_vni": N_("This text was typed in the old VNI encoding; it reads «%(reading)s». Convert the file to "
+                     "Unicode (for example with Unikey's converter) and import it again."),
+    "ambiguous_unit": N_("Several units have this name (%(codes)s): give the unit's code."),
+    "duplicate_in_file": N_("This repeats row %(first_row)s of the file."),
+    "ambiguous_delegate": N_("Several registered delegates match (%(ids)s): give their e-mail address."),
+    "import_possible_duplicate": N_("A delegate with this name in this unit is already registered with another "
+                                    "e-mail: %(existing)s. If this is another person, tick «They are different "
+                                    "people»."),
+    "no_point_for_unit": N_("No bridge point of this conference serves the delegate's unit: give the point's code."),
     # conferences and their points
     "conference_not_found": N_("The conference was not found."),
     "conference_read_only": N_("The conference has ended or was cancelled and can no longer be changed."),
