@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--points", type=int, help="also a conference of this many bridge points (benchmarks)")
     demo.add_argument("--delegates", type=int, help="... with this many delegates invited (with --points)")
     demo.set_defaults(fn=cmd_demo)
+
+    from api.cli_import import add_parser as add_import_parser  # `bridgepoint import FILE --kind …`
+    add_import_parser(sub)
     return p
 
 
