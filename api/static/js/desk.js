@@ -37,7 +37,7 @@ function nonce() {
 }
 
 // Figures for tests and bench/desk_page.py: milliseconds from the Enter to the result painted.
-const timings = {painted: [], decidedOffline: []};
+const timings = {painted: [], decidedOffline: [], upload: []};
 window.bridgepointDesk = {timings, state: null};
 
 // --- requests -----------------------------------------------------------------------------------------------------
@@ -319,7 +319,9 @@ function sync() {
   if (syncing) return syncing;
   syncing = (async () => {
     try {
+      const t0 = performance.now();
       const results = await offline.upload();
+      if (results?.length) timings.upload.push({scans: results.length, ms: Math.round(performance.now() - t0)});
       if (results === null) {
         setOnline(false);
         return;
@@ -439,7 +441,7 @@ function paintOthersSoon() {
 function onStatus(status) {
   state.liveState = status.state;
   state.liveSince = status.since;
-  if (status.state === "live" || status.state === "degraded") {
+  if ((status.state === "live" || status.state === "degraded") && navigator.onLine) {
     setOnline(true);
     sync();
   } else if (status.state === "stale" && !navigator.onLine) {
