@@ -1,13 +1,15 @@
-"""Check-in records: who is in the room now, every scan once per client nonce, relocations, offline uploads."""
+"""Check-in records: who is in the room now, every scan once per client nonce, relocations, offline kits and
+uploads, and the delegates reported absent with a reason."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.db import Base, UTCDateTime, utcnow
+from domain.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class Presence(Base):
@@ -28,7 +30,9 @@ class Presence(Base):
 class Scan(Base):
     """Every scan or manual check-in/out with the outcome it got; a repeated client nonce replays that outcome."""
     __tablename__ = "checkin_scans"
-    __table_args__ = (UniqueConstraint("user_id", "nonce"),)
+    # the desk's "last scans at this point" reads the newest rows of one conference site
+    __table_args__ = (UniqueConstraint("user_id", "nonce"),
+                      Index("ix_checkin_scans_conference_site_recent", "conference_site_id", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     # Scans are evidence: an operator who scanned is deactivated, never deleted.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
@@ -68,3 +72,33 @@ class OfflineUpload(Base):
     scans: Mapped[int] = mapped_column(Integer, default=0)
     replayed: Mapped[int] = mapped_column(Integer, default=0)
     results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AbsenceReason(str, enum.Enum):
+    leave = "leave"  # nghỉ phép
+    duty = "duty"  # đi công tác / bận công vụ
+    illness = "illness"  # ốm
+    other = "other"  # another reason, given in the note
+
+
+class Absence(Base):
+    """An expected delegate will not (or no longer) attend, with the reason the point reported. One per invitation;
+    a check-in after `set_at` supersedes it (the read models compare it with the presence row, so the check-in hot
+    path never touches this table); clearing it deletes the row. Every change is in the audit log."""
+    __tablename__ = "absences"
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[AbsenceReason] = mapped_column(enum_type(AbsenceReason, "absence_reason"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    set_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class OfflineKit(Base):
+    """An offline kit handed to a desk: the upload of the scans decided with it names it, and a scan that claims to
+    have been made before the kit was issued is out of range."""
+    __tablename__ = "offline_kits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
