@@ -24,6 +24,7 @@ from domain.invitations.passes import InvalidToken, Keyring
 from domain.models import Conference, User
 from domain.uow import UnitOfWork
 
+from .board import BoardHead
 from .models import DisplayLink
 
 KIND_DISPLAY = 7  # the keyring's token kinds: 1 pass, 2 personal link, 3 delegate feed, 4 staff feed (passes.py)
@@ -161,3 +162,18 @@ async def revoke_link(uow: UnitOfWork, ring: Keyring, p: Principal, conference_i
         audit(s, p, "display_link.revoked", conference_id=conference_id, subject=link, label=link.label)
         await uow.commit()
         return _view(ring, link, None, conf.timezone)
+
+
+async def board_of_token(uow: UnitOfWork, ring: Keyring, token: str) -> tuple[Principal, BoardHead]:
+    """The display behind a link and the head of its conference's board (the page a screen opens); a forged or
+    revoked link is not found."""
+    async with uow:
+        s = uow.session
+        try:
+            p = await principal_of_token(s, ring, token)
+        except Unauthenticated:
+            p = None
+        if p is None:
+            raise NotFound("this display link was revoked or is not valid", code="display_link_revoked")
+        conf = await visible_conference(s, p, p.display_conference_id or 0)
+        return p, BoardHead(conf.id, conf.title, conf.timezone, conf.status)
