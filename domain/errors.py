@@ -181,6 +181,7 @@ MESSAGES: dict[str, str] = {
     "not_site_operator": N_("The user does not operate this bridge point."),
     "not_your_site": N_("This is not one of your bridge points."),
     "same_site": N_("The delegate is already at this bridge point."),
+    "delegate_present": N_("The delegate is checked in; check them out before reporting them absent."),
     # invitations and passes
     "invitation_not_found": N_("The invitation was not found."),
     "already_invited": N_("The delegate is already invited."),
