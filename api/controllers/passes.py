@@ -12,7 +12,8 @@ from api.params import ConferenceId, InvitationId, Lang, LinkToken
 from domain.access import Principal
 from domain.errors import NotFound
 from domain.invitations.passes import qr_png, qr_svg
-from domain.invitations import passes_admin
+from domain.conferences.agenda_view import MailContext
+from domain.invitations import passes_admin, personal
 from domain.invitations.passes_admin import PassView
 from domain.uow import UnitOfWork
 
@@ -81,12 +82,13 @@ async def _by_link(uow: UnitOfWork, state: State, token: str) -> PassView | None
 
 @get("/p/{token:str}", operation_id="personalPassPage", media_type=MediaType.HTML, tags=["passes"],
      exclude_from_auth=True,
-     description="The delegate's pass page behind their personal link (no password), in the delegate's language.")
+     description="The delegate's page behind their personal link (no password), in the delegate's language: the "
+                 "pass, who speaks now and their place in the queue, asking for the floor, the agenda, the calendar.")
 async def personal_pass_page(token: LinkToken, uow: UnitOfWork, state: State, lang: Lang = None) -> Response[str]:
-    v = await _by_link(uow, state, token)
-    if v is None:  # a page: the error is a page in the reader's language (as for the agenda page)
-        raise NotFound("this personal link is not valid", code="invalid_link")
-    return Response(personal_pass_html(v, token, lang), media_type=MediaType.HTML, headers=PRIVATE_HEADERS)
+    # the error of a bad link is a page in the reader's language (as for the agenda page)
+    page = await personal.page_by_link(uow, MailContext(state.keyring, state.settings.public_url,
+                                                        state.settings.mail_from), token)
+    return Response(personal_pass_html(page, token, lang), media_type=MediaType.HTML, headers=PRIVATE_HEADERS)
 
 
 @get("/p/{token:str}/qr.png", operation_id="personalPassPng", media_type="image/png", tags=["passes"],

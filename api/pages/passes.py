@@ -11,6 +11,7 @@ from domain.models import ACTIVE_INVITATION
 from domain.invitations.passes import qr_svg
 from domain.conferences.agenda_view import date_text
 from domain.invitations.passes_admin import PassView
+from domain.invitations.personal import PersonalPage
 
 # A pass page carries a credential: never cached, never sent on as a referrer.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -21,12 +22,18 @@ def pass_page(view: PassView, agenda_url: str | None = None) -> str:
     return _render(view, agenda_url=agenda_url, other=None)
 
 
-def personal_pass_page(view: PassView, token: str, lang: str | None = None) -> str:
-    """The delegate's own pass page, with a link to their agenda and a switch to the other language."""
+def personal_pass_page(page: PersonalPage, token: str, lang: str | None = None) -> str:
+    """The delegate's own page (templates/delegate/page.html): the pass, the live speakers and the floor request,
+    the agenda with their own slot, the calendar; a link to the full agenda and a switch to the other language."""
+    view = page.pass_view
     explicit = lang if lang in LOCALES else None
     with in_locale(explicit or view.delegate.locale) as locale:
         keep = f"?lang={explicit}" if explicit else ""
-        return _render(view, agenda_url=f"/p/{token}/agenda{keep}", other="en" if locale == "vi" else "vi")
+        active = view.invitation.status in ACTIVE_INVITATION
+        svg = base64.b64encode(qr_svg(view.token).encode()).decode() if active else ""
+        return render("delegate/page.html", v=page, active=active, qr_svg_b64=svg, keep=keep,
+                      agenda_url=f"/p/{token}/agenda{keep}", other="en" if locale == "vi" else "vi",
+                      date_text=date_text)
 
 
 def _render(view: PassView, *, agenda_url: str | None, other: str | None) -> str:

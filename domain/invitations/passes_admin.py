@@ -60,6 +60,11 @@ async def _view(s: AsyncSession, ring: Keyring, inv: Invitation) -> PassView:
     return PassView(inv, delegate, unit.name if unit else "", conf, site, token, link_token(ring, inv))
 
 
+async def pass_view(s: AsyncSession, ring: Keyring, inv: Invitation) -> PassView:
+    """The pass of an invitation already found (the delegate's page reads it with the personal agenda)."""
+    return await _view(s, ring, inv)
+
+
 async def _visible_invitation(s: AsyncSession, p: Principal, conference_id: int, invitation_id: int,
                               *, for_update: bool = False) -> Invitation:
     await visible_conference(s, p, conference_id)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Principal, visible_conference
 from domain.db import local_iso, utcnow
-from domain.models import AgendaItem
+from domain.models import AgendaItem, Conference
 from domain.speakers.models import SpeakerEntry, SpeakerList
 from domain.speakers.view import entry_dict, people_query, spoken_seconds
 from domain.uow import UnitOfWork
@@ -65,8 +65,12 @@ async def totals(uow: UnitOfWork, p: Principal, conference_id: int, *,
     now = now or utcnow()
     async with uow:
         s = uow.session
-        conf = await visible_conference(s, p, conference_id)
-        rows = (await s.execute(_speeches(conf.id).where(SpeakerEntry.ended_at.is_not(None)))).all()
+        return await totals_in(s, await visible_conference(s, p, conference_id), now)
+
+
+async def totals_in(s: AsyncSession, conf: Conference, now: datetime) -> dict[str, Any]:
+    """The totals of a conference the caller already may see (also the chair console's)."""
+    rows = (await s.execute(_speeches(conf.id).where(SpeakerEntry.ended_at.is_not(None)))).all()
     delegates: dict[int, dict[str, Any]] = {}
     sites: dict[int, dict[str, Any]] = {}
     for entry, inv, delegate, unit_name, site, _ in rows:

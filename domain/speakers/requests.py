@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.access import Principal, visible_conference
 from domain.db import local_iso
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from domain.models import AgendaItem, BridgeSite, ConferenceSite, Delegate, Invitation, Role, Unit
+from domain.models import AgendaItem, BridgeSite, Conference, ConferenceSite, Delegate, Invitation, Role, Unit
 from domain.speakers.models import REQUEST_PENDING, EntrySource, FloorRequest, SpeakerKind, SpeakerList
 from domain.speakers.view import person_dict
 from domain.uow import UnitOfWork
@@ -157,6 +157,14 @@ def _readable(p: Principal, manager: bool) -> ColumnElement[bool]:
     if p.role is Role.operator:
         return ConferenceSite.site_id.in_(p.site_ids)
     raise Forbidden("this role may not read floor requests", code="forbidden_role")
+
+
+async def pending_in(s: AsyncSession, conf: Conference, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The pending requests of every list of a conference, oldest first, for those who run it (the chair console)."""
+    rows = (await s.execute(_requests_query().where(SpeakerList.conference_id == conf.id, REQUEST_PENDING)
+                            .order_by(FloorRequest.requested_at, FloorRequest.id).limit(limit))).all()
+    zone = ZoneInfo(conf.timezone)
+    return [_request_dict(r, zone) for r in rows]
 
 
 async def list_requests(uow: UnitOfWork, p: Principal, conference_id: int, *, status: str | None = None,
