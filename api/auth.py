@@ -34,7 +34,9 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class PrincipalCache:
-    """Tokens resolved in the last few seconds, so a burst of requests costs one lookup."""
+    """Personal and display links resolved in the last few seconds, so a burst of requests costs one lookup.
+    API tokens and browser sessions are NOT cached: each request asks the database, so that a logout, a password
+    change or reset, a deactivation or a role change ends them at once on every worker."""
 
     def __init__(self, ttl: float = CACHE_SECONDS, max_size: int = 50_000) -> None:
         self.ttl, self.max_size = ttl, max_size
@@ -74,8 +76,9 @@ async def principal_for(state: State, token: str) -> Principal:
     cache: PrincipalCache = state.principal_cache
     principal = cache.get(token)
     if principal is None:
-        principal = await _delegate_for(state, token) or await _display_for(state, token) \
-            or await users.resolve_token(new_uow(state), token)
+        principal = await _delegate_for(state, token) or await _display_for(state, token)
+        if principal is None:  # an API token: one indexed query every time, never cached
+            return await users.resolve_token(new_uow(state), token)
         cache.put(token, principal)
     return principal
 
@@ -103,14 +106,19 @@ async def _display_for(state: State, token: str) -> Principal | None:
 
 
 async def session_for(state: State, token: str) -> BrowserSession:
-    """The browser session behind a cookie (cached like tokens, so idle time is written at most every 5 s)."""
-    cache: PrincipalCache = state.principal_cache
-    key = f"session:{token}"
-    found = cache.get(key)
-    if found is None:
-        found = await sessions.resolve(new_uow(state), token, state.session_policy)
-        cache.put(key, found)
-    return found  # type: ignore[return-value]
+    """The browser session behind a cookie, asked of the database on every request (its idle time is written at
+    most once a minute)."""
+    return await sessions.resolve(new_uow(state), token, state.session_policy)
+
+
+# What an account whose password was set by an administrator may still do before choosing its own.
+PASSWORD_CHANGE_PATHS = ("/api/auth/", "/account/password", "/logout", "/lang/")
+
+
+def require_own_password(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
+    if principal.must_change_password and not connection.scope["path"].startswith(PASSWORD_CHANGE_PATHS):
+        raise Forbidden("your password was set by an administrator: change it first (POST /api/auth/password)",
+                        code="password_change_required")
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -167,7 +175,9 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
                                   code="token_in_url")
         token = bearer_token(connection)
         if token is not None:
-            return AuthenticationResult(user=await principal_for(state, token), auth=token)
+            principal = await principal_for(state, token)
+            require_own_password(connection, principal)
+            return AuthenticationResult(user=principal, auth=token)
         cookie = connection.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise Unauthenticated("send a bearer token (POST /api/auth/login) or sign in", code="unauthenticated")
@@ -176,6 +186,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             set_locale(session.locale)
         if connection.scope.get("method") in UNSAFE_METHODS:
             check_csrf(await submitted_csrf(connection), session.csrf_token)
+        require_own_password(connection, session.principal)
         return AuthenticationResult(user=session.principal, auth=session)
 
 

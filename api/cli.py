@@ -53,7 +53,16 @@ def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
     from domain.models import BridgeSite, Role
     from domain.users import service as users
 
-    password = args.password or os.environ.get("BRIDGEPOINT_NEW_PASSWORD") or getpass.getpass("password: ")
+    # Never from argv (it would show in `ps` and the shell's history): the environment, else a prompt.
+    password = os.environ.get("BRIDGEPOINT_NEW_PASSWORD", "")
+    if not password:
+        if not sys.stdin.isatty():
+            print("error: set BRIDGEPOINT_NEW_PASSWORD or run in a terminal to be asked", file=sys.stderr)
+            return 2
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
 
     async def run(uow, sessionmaker):  # type: ignore[no-untyped-def]
         async with sessionmaker() as s:
@@ -65,7 +74,8 @@ def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
                 site_ids.append(sid)
         return await users.create_user(uow, None, {
             "username": args.username, "password": password, "role": Role(args.role),
-            "display_name": args.display_name or args.username, "site_ids": site_ids})
+            "display_name": args.display_name or args.username, "site_ids": site_ids,
+            "must_change_password": bool(args.temporary)})
 
     _upgrade(settings)
     try:
@@ -199,7 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["admin", "organizer", "chair", "operator", "viewer"])
     create.add_argument("--site", action="append", help="bridge site code (operators; repeatable)")
     create.add_argument("--display-name")
-    create.add_argument("--password", help="or BRIDGEPOINT_NEW_PASSWORD, or asked for")
+    create.add_argument("--temporary", action="store_true",
+                        help="the user must choose their own password at first sign-in")
     create.set_defaults(fn=cmd_users_create)
 
     agent = sub.add_parser("site-agent", help="keep a bridge point's presence alive and show the live state")

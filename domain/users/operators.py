@@ -111,7 +111,7 @@ async def create_operator_accounts(uow: UnitOfWork, p: Principal, sel: Selection
             assert item.site is not None
             display = gettext("Operator – %(point)s", point=item.site.name)[:200]
             user = User(username=item.username, display_name=display, password_hash=digest, role=Role.operator,
-                        active=True, search=search_text(display, item.username))
+                        active=True, search=search_text(display, item.username), must_change_password=True)
             user.sites = [item.site]
             s.add(user)
             created.append((item, user))

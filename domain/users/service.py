@@ -1,6 +1,7 @@
 """Users, passwords (argon2) and bearer tokens."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -9,17 +10,18 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Principal, require_admin, require_staff
 from domain.db import utcnow
-from domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from domain.models import ApiToken, BridgeSite, Role, User, user_sites
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from domain.models import ApiToken, BridgeSite, Role, User, WebSession, user_sites
 from domain.text import like_pattern, search_text
 from domain.uow import UnitOfWork
 from domain.common import Page, audit, check_text, must_exist, paginate
 from domain.users.login_guard import LoginGuard
+from domain.users.passwords import check_password
 
 _hasher = PasswordHasher()
 TOKEN_TTL = timedelta(hours=12)
@@ -37,24 +39,38 @@ def token_digest(token: str) -> str:
 
 def principal_of(user: User) -> Principal:
     return Principal(user_id=user.id, username=user.username, role=user.role,
-                     site_ids=frozenset(s.id for s in user.sites), delegate_id=user.delegate_id)
+                     site_ids=frozenset(s.id for s in user.sites), delegate_id=user.delegate_id,
+                     must_change_password=bool(user.must_change_password))
+
+
+async def end_credentials(s: AsyncSession, user_id: int) -> None:
+    """Every API token and browser session of the user stops working with this transaction's commit: tokens and
+    sessions are looked up in the database on every request (no per-worker cache), so every worker sees it at
+    once."""
+    await s.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+                    .values(revoked=True))
+    await s.execute(update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked.is_(False))
+                    .values(revoked=True))
 
 
 async def _sites(s: AsyncSession, site_ids: list[int]) -> list[BridgeSite]:
     return [await must_exist(s, BridgeSite, sid, "site_ids") for sid in site_ids]
 
 
-def _check_user_fields(fields: dict[str, Any]) -> None:
+def _check_user_fields(fields: dict[str, Any], username: str = "", display_name: str = "") -> None:
     check_text(fields.get("username"), "username")
-    if "password" in fields and len(fields["password"]) < 8:
-        raise InvalidInput("password must have at least 8 characters", code="weak_password", field="password")
+    if "password" in fields:
+        check_password(fields["password"], fields.get("username") or username,
+                       fields.get("display_name") or display_name)
 
 
 async def create_user(uow: UnitOfWork, p: Principal | None, fields: dict[str, Any]) -> User:
-    """Create a user. `p=None` means the command line (trusted)."""
+    """Create a user. `p=None` means the command line (trusted). A password an administrator sets is temporary:
+    the user must choose their own at first sign-in (the command line says so with `must_change_password`)."""
     if p is not None:
         require_admin(p)
     fields = dict(fields)
+    fields.setdefault("must_change_password", p is not None)
     _check_user_fields(fields)
     site_ids = fields.pop("site_ids", None) or []
     password = fields.pop("password")
@@ -135,14 +151,18 @@ async def get_self(uow: UnitOfWork, p: Principal) -> User:
 async def update_user(uow: UnitOfWork, p: Principal, user_id: int, fields: dict[str, Any]) -> User:
     require_admin(p)
     fields = dict(fields)
-    _check_user_fields(fields)
     async with uow:
         s = uow.session
         user = await s.get(User, user_id)
         if user is None:
             raise NotFound(f"user {user_id} not found", code="user_not_found")
+        _check_user_fields(fields, user.username, user.display_name)
+        # A reset password, a deactivation or another role ends every token and session of the account at once.
+        ended = ("password" in fields or ("role" in fields and fields["role"] != user.role)
+                 or ("active" in fields and user.active and not fields["active"]))
         if "password" in fields:
             user.password_hash = hash_password(fields.pop("password"))
+            user.must_change_password = p.user_id != user.id  # set by an administrator: temporary
         if "site_ids" in fields:
             user.sites = await _sites(s, fields.pop("site_ids") or [])
         for k, v in fields.items():
@@ -151,9 +171,49 @@ async def update_user(uow: UnitOfWork, p: Principal, user_id: int, fields: dict[
         if user.sites and user.role is not Role.operator:
             raise InvalidInput("only operators are bound to bridge sites", code="sites_for_operators_only",
                                field="site_ids")
-        audit(s, p, "user.updated", subject=user)
+        if ended:
+            await end_credentials(s, user.id)
+        audit(s, p, "user.updated", subject=user, fields=sorted(fields), credentials_ended=ended)
         await uow.commit()
         return user
+
+
+async def replace_password(s: AsyncSession, p: Principal, current: str, new: str, *, guard: LoginGuard,
+                           address: str, field: str = "new_password") -> User:
+    """The signed-in user replaces their password (required after an administrator set it), inside the caller's
+    transaction. The current password is checked like a sign-in (throttled); every token and session of the
+    account ends (the caller issues the one it goes on with)."""
+    if p.user_id is None:
+        raise Forbidden("only accounts have passwords", code="forbidden_role")
+    try:
+        user = await verify_login(s, p.username, current, guard, address)
+    except Unauthenticated as exc:
+        if exc.code != "bad_credentials":
+            raise
+        raise InvalidInput("the current password is wrong", code="wrong_password",
+                           field="current_password") from None
+    if user.id != p.user_id:
+        raise Forbidden("this is not your account", code="forbidden_role")
+    check_password(new, user.username, user.display_name, field=field)
+    if new == current:
+        raise InvalidInput("choose a password other than the current one", code="password_unchanged", field=field)
+    user.password_hash = await asyncio.to_thread(hash_password, new)
+    user.must_change_password = False
+    await end_credentials(s, user.id)
+    audit(s, p, "user.password_changed", subject=user)
+    return user
+
+
+async def change_own_password(uow: UnitOfWork, p: Principal, current: str, new: str, *, guard: LoginGuard,
+                              address: str, ttl: timedelta = TOKEN_TTL) -> tuple[str, User]:
+    """API clients: the password is replaced, every earlier token and session ends, and a new token is issued."""
+    async with uow:
+        s = uow.session
+        user = await replace_password(s, p, current, new, guard=guard, address=address)
+        token = secrets.token_urlsafe(32)
+        s.add(ApiToken(token_hash=token_digest(token), user_id=user.id, expires_at=utcnow() + ttl))
+        await uow.commit()
+        return token, user
 
 
 async def verify_login(s: AsyncSession, username: str, password: str, guard: LoginGuard,
@@ -197,13 +257,23 @@ async def login(uow: UnitOfWork, username: str, password: str, *, guard: LoginGu
 
 
 async def resolve_token(uow: UnitOfWork, token: str) -> Principal:
+    """The user behind an API token, asked of the database on every request: a token revoked by a logout, a
+    password change or reset, a deactivation or a role change is refused at once by every worker."""
     async with uow:
-        row = (await uow.session.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == token_digest(token)))).first()
-        if row is None or row[0].revoked or row[0].expires_at <= utcnow() or not row[1].active:
+        s = uow.session
+        row = (await s.execute(
+            select(User.id, User.username, User.role, User.delegate_id, User.must_change_password)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False),
+                   ApiToken.expires_at > utcnow(), User.active.is_(True)))).first()
+        if row is None:
             raise Unauthenticated("the token is unknown, expired or revoked", code="bad_token")
-        return principal_of(row[1])
+        sites: frozenset[int] = frozenset()
+        if row.role is Role.operator:
+            sites = frozenset((await s.execute(select(user_sites.c.site_id)
+                                               .where(user_sites.c.user_id == row.id))).scalars())
+        return Principal(user_id=row.id, username=row.username, role=row.role, site_ids=sites,
+                         delegate_id=row.delegate_id, must_change_password=bool(row.must_change_password))
 
 
 async def logout(uow: UnitOfWork, token: str) -> None:

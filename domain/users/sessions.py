@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -14,7 +15,7 @@ from domain.models import User, WebSession
 from domain.uow import UnitOfWork
 from domain.common import audit
 from domain.users.login_guard import LoginGuard
-from domain.users.service import principal_of, token_digest, verify_login
+from domain.users.service import principal_of, replace_password, token_digest, verify_login
 
 LOCALES = ("vi", "en")
 # last_seen_at is written at most this often: a burst of page loads costs no writes.
@@ -35,6 +36,27 @@ class BrowserSession:
     csrf_token: str
     locale: str | None
     display_name: str
+
+
+def _new_session(s: Any, user: User, policy: SessionPolicy) -> tuple[str, WebSession]:
+    token, now = secrets.token_urlsafe(32), utcnow()
+    row = WebSession(token_hash=token_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+                     created_at=now, last_seen_at=now, expires_at=now + policy.absolute)
+    s.add(row)
+    return token, row
+
+
+async def change_password(uow: UnitOfWork, p: Principal, current: str, new: str, policy: SessionPolicy, *,
+                          guard: LoginGuard, address: str) -> BrowserSession:
+    """The pages' password change: every earlier session and token of the account ends, this browser goes on in
+    a new session."""
+    async with uow:
+        s = uow.session
+        user = await replace_password(s, p, current, new, guard=guard, address=address)
+        token, row = _new_session(s, user, policy)
+        await uow.commit()
+        return BrowserSession(token, principal_of(user), row.csrf_token, user.locale,
+                              user.display_name or user.username)
 
 
 async def sign_in(uow: UnitOfWork, username: str, password: str, policy: SessionPolicy, *, guard: LoginGuard,

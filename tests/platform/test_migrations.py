@@ -88,9 +88,10 @@ def test_cli_upgrades_loads_demo_and_prints_logins(tmp_path: Path):
     assert "vanphong" in out.stdout and "/api/conferences/" in out.stdout
     again = subprocess.run([str(exe), "demo"], env=env, capture_output=True, text=True, timeout=120)
     assert "already present" in again.stdout
-    made = subprocess.run([str(exe), "users", "create", "khach", "--role", "viewer", "--password", "long-enough"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    secret = {**env, "BRIDGEPOINT_NEW_PASSWORD": "lantern-orchard-basalt"}  # never on the command line
+    made = subprocess.run([str(exe), "users", "create", "khach", "--role", "viewer"],
+                          env=secret, capture_output=True, text=True, timeout=60)
     assert made.returncode == 0 and "created viewer khach" in made.stdout
-    dup = subprocess.run([str(exe), "users", "create", "khach", "--role", "viewer", "--password", "long-enough"],
-                         env=env, capture_output=True, text=True, timeout=60)
+    dup = subprocess.run([str(exe), "users", "create", "khach", "--role", "viewer"],
+                         env=secret, capture_output=True, text=True, timeout=60)
     assert dup.returncode == 1 and "duplicate_username" in dup.stderr
