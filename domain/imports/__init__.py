@@ -8,6 +8,6 @@ conference's invitations, from XLSX or CSV, checked first (a dry run) and applie
     templates.py  downloadable templates and the registry's current lists in the same columns
     staging.py    a checked file kept for its apply
 """
-from .service import ACTIONS, SYSTEM, ImportReport, RowResult, run_import
+from .service import ACTIONS, SYSTEM, ImportForm, ImportReport, RowResult, import_form, run_import
 
-__all__ = ["ACTIONS", "SYSTEM", "ImportReport", "RowResult", "run_import"]
+__all__ = ["ACTIONS", "SYSTEM", "ImportForm", "ImportReport", "RowResult", "import_form", "run_import"]

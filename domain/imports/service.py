@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Principal, require_staff, visible_conference
-from domain.common import audit, ensure_editable
+from domain.common import READ_ONLY, audit, ensure_editable
 from domain.conferences.overlap import _overlapping  # the one definition of «overlapping»
 from domain.db import utcnow
 from domain.errors import Conflict, InvalidInput
@@ -637,3 +637,27 @@ async def run_import(uow: UnitOfWork, p: Principal, kind: str, stream: BinaryIO,
                                "again", code="import_conflict") from None
         report.applied = True
         return report
+
+
+# ---- the import page's form ----
+@dataclass
+class ImportForm:
+    kind: str
+    conference: Conference | None  # invitations: the conference they belong to
+    conferences: list[Conference]  # invitations without one: the conferences that can still take invitations
+
+
+async def import_form(uow: UnitOfWork, p: Principal, kind: str, conference_id: int | None = None) -> ImportForm:
+    """What the import page offers (organizers and administrators)."""
+    require_staff(p)
+    if kind not in KINDS:
+        kind = "delegates"
+    async with uow:
+        s = uow.session
+        if kind != "invitations":
+            return ImportForm(kind, None, [])
+        if conference_id is not None:
+            return ImportForm(kind, await visible_conference(s, p, conference_id), [])
+        confs = (await s.execute(select(Conference).where(Conference.status.not_in(READ_ONLY))
+                                 .order_by(Conference.starts_at, Conference.id).limit(200))).scalars().all()
+        return ImportForm(kind, None, list(confs))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -173,3 +174,27 @@ async def current_rows(uow: UnitOfWork, p: Principal, kind: str, conference_id: 
                                .where(Invitation.conference_id == conf.id, Invitation.status.in_(ACTIVE_INVITATION))
                                .order_by(Delegate.search, Invitation.id))
         return [[*r[:4], r[4].value] for r in rows.tuples()]
+
+
+@dataclass(frozen=True)
+class ListFile:
+    content: bytes
+    filename: str
+    media_type: str
+
+
+def template_file(p: Principal, kind: str, locale: str, fmt: str) -> ListFile:
+    """The empty template of a kind, in a language (organizers and administrators: they import)."""
+    require_staff(p)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}", code="import_unknown_format", field="format")
+    return ListFile(write(kind, locale, fmt), file_name(kind, locale, fmt), FORMATS[fmt])
+
+
+async def current_file(uow: UnitOfWork, p: Principal, kind: str, locale: str, fmt: str,
+                       conference_id: int | None = None) -> ListFile:
+    """What is registered, in the template's columns: edit it in Excel and import it back."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}", code="import_unknown_format", field="format")
+    rows = await current_rows(uow, p, kind, conference_id)
+    return ListFile(write(kind, locale, fmt, rows), file_name(kind, locale, fmt, current=True), FORMATS[fmt])
