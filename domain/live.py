@@ -18,7 +18,7 @@ from domain.db import local_iso
 from domain.models import BridgeSite, Conference, ConferenceSite
 from domain.speakers.view import current_agenda_item, speakers_state
 
-COUNTS = ("present", "expected", "late", "walk_ins")
+COUNTS = ("present", "expected", "late", "walk_ins", "absent", "missing")
 
 
 async def _zone(session: AsyncSession, conference_id: int) -> tzinfo | None:
@@ -55,8 +55,8 @@ async def site_statuses(session: AsyncSession, conference_id: int, ids: set[int]
 
 
 async def counts(session: AsyncSession, conference_id: int, ids: set[int] | None = None) -> dict[str, Any]:
-    """{"sites": [{conference_site_id, present, expected, late, walk_ins}], "totals": {...}} for the listed
-    points (all when None); the totals always cover the whole conference."""
+    """{"sites": [{conference_site_id, present, expected, late, walk_ins, absent, missing}], "totals": {...}} for
+    the listed points (all when None); the totals always cover the whole conference."""
     att = (await attendance(session, conference_id, sorted(ids) if ids is not None else None)).to_dict()
     sites = [{"conference_site_id": s["conference_site_id"], **{k: s[k] for k in COUNTS}} for s in att["sites"]]
     return {"sites": sites, "totals": att["totals"]}

@@ -38,6 +38,7 @@ class LiveConnection:
                  conference_id: int, heartbeat_sites: dict[str, int]) -> None:
         self.socket, self.realtime, self.principal, self.token = socket, realtime, principal, token
         self.conference_id, self.heartbeat_sites = conference_id, heartbeat_sites
+        self._heartbeat_ids = frozenset(heartbeat_sites.values())
         self.queue_limit = realtime.queue_limit
         self.outbox = Outbox(self.queue_limit, on_overflow=lambda: self.kick(CLOSE_TOO_SLOW, "too slow"))
         self._closing: tuple[int, str] | None = None
@@ -126,15 +127,24 @@ class LiveConnection:
             if msg is None:
                 self.deliver(error("malformed", "send JSON such as {\"type\": \"heartbeat\"}"))
             elif msg.type == "heartbeat":
-                await self._heartbeat(msg.site)
+                await self._heartbeat(msg.site, msg.conference_site_id)
             else:
                 self.deliver(error("unknown_type", f"unknown message type {msg.type!r}"))
 
-    async def _heartbeat(self, site: str | None) -> None:
+    async def _heartbeat(self, site: str | None, conference_site_id: int | None = None) -> None:
+        """For the point named by its conference site id (the desk page) or its bridge site code (the site agent),
+        or the caller's only point; only a point the caller runs (heartbeat_sites: operators their own, organizers
+        any)."""
         sites = self.heartbeat_sites
-        cs_id = sites.get(site) if site is not None else (next(iter(sites.values())) if len(sites) == 1 else None)
+        if conference_site_id is not None:
+            cs_id = conference_site_id if conference_site_id in self._heartbeat_ids else None
+        elif site is not None:
+            cs_id = sites.get(site)
+        else:
+            cs_id = next(iter(sites.values())) if len(sites) == 1 else None
         if cs_id is None:
-            self.deliver(error("not_your_site", "heartbeats are for your own bridge point; name it in `site`"))
+            self.deliver(error("not_your_site", "heartbeats are for your own bridge point; name it in "
+                                                "`conference_site_id` or `site`"))
             return
         try:
             await self.realtime.heartbeat(self.principal, self.conference_id, cs_id)

@@ -78,10 +78,12 @@ def degraded(since: str) -> str:
 
 
 class ClientMessage(msgspec.Struct, forbid_unknown_fields=False):
-    """What a screen sends: `{"type": "heartbeat", "site": "DC-QK3"}` (site may be left out when the caller
-    runs exactly one point of the conference)."""
+    """What a screen sends: `{"type": "heartbeat", "conference_site_id": 2}` (the desk page) or
+    `{"type": "heartbeat", "site": "DC-QK3"}` (the site agent: the bridge site code); both may be left out when
+    the caller runs exactly one point of the conference."""
     type: str
     site: str | None = None
+    conference_site_id: int | None = None
 
 
 _decoder = msgspec.json.Decoder(ClientMessage)

@@ -11,9 +11,9 @@ from litestar.di import Provide
 
 from api.auth import new_uow
 from api.schemas.checkin import (AttendanceOut, CheckInOut, ManualIn, OfflineKitOut, OfflineUploadIn,
-                                             OfflineUploadOut, RelocationIn, RelocationOut, RosterPage, ScanIn,
-                                             SiteStatusIn, SiteStatusOut, WalkInIn)
-from api.params import ConferenceId, ConferenceSiteId, Limit, Offset, QueryId, Search
+                                             OfflineUploadOut, RecentScansOut, RelocationIn, RelocationOut,
+                                             RosterPage, ScanIn, SiteStatusIn, SiteStatusOut, WalkInIn)
+from api.params import ConferenceId, ConferenceSiteId, Limit, Offset, PickLimit, QueryId, Search
 from domain.access import Principal
 from domain.checkin.service import Desk, ScanRequest, WalkIn, check_in
 from domain.checkin.rules import OK
@@ -27,8 +27,10 @@ from domain.uow import UnitOfWork
 
 def provide_desk(state: State) -> Desk:
     """`state.clock` lets tests set the time; the server runs on the wall clock."""
-    return Desk(state.keyring, timedelta(minutes=state.settings.checkin_opens_minutes),
-                state.get("clock", utcnow)())
+    settings = state.settings
+    return Desk(state.keyring, timedelta(minutes=settings.checkin_opens_minutes), state.get("clock", utcnow)(),
+                clock_skew=timedelta(seconds=settings.offline_clock_skew_seconds),
+                end_grace=timedelta(minutes=settings.offline_end_grace_minutes))
 
 
 class DeskCall(NamedTuple):
@@ -79,18 +81,22 @@ class CheckinController(Controller):
         return Response(_checked(outcome), status_code=201 if outcome["result"] == OK else 200)
 
     @post("/offline", operation_id="uploadOfflineScans", status_code=200,
-          description="Scans made while the link was down, with their original times and nonces. Applied in "
-                      "time order, each idempotent by nonce; the answer lists every scan's outcome.")
+          description="Scans made while the link was down, with their original times and nonces, and the "
+                      "offline kit they were decided with. Applied in time order, each idempotent by nonce; the "
+                      "answer lists every scan's outcome. A time in the future (beyond the allowed clock skew), "
+                      "before check-in opened, after the end plus the grace period, or before the kit was "
+                      "issued is scanned_at_out_of_range, with the bound it broke.")
     async def upload(self, conference_id: ConferenceId, data: OfflineUploadIn, uow: UnitOfWork,
                      principal: Principal, desk: Desk) -> OfflineUploadOut:
-        scans = [offline.OfflineScan(s.text, s.nonce, s.scanned_at, s.conference_site_id, s.direction)
+        scans = [offline.OfflineScan(s.text, s.nonce, s.scanned_at, s.conference_site_id, s.direction, s.kit_id)
                  for s in data.scans]
-        return msgspec.convert(await offline.upload(uow, principal, desk, conference_id, scans),
-                               OfflineUploadOut, strict=False)
+        uploaded = await offline.upload(uow, principal, desk, conference_id, scans, kit_id=data.kit_id)
+        return msgspec.convert(uploaded, OfflineUploadOut, strict=False)
 
     @get("/offline-kit", operation_id="offlineKit",
          description="What a desk needs to verify passes without the server: public keys by key id, the roster "
-                     "of the caller's sites with current pass versions, and their revoked passes.")
+                     "of the caller's sites with current pass versions, and their revoked passes. Each kit is "
+                     "recorded (kit_id, issued_at); upload the scans decided with it under its kit_id.")
     async def kit(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal,
                   desk: Desk) -> OfflineKitOut:
         return msgspec.convert(await offline.offline_kit(uow, principal, desk.ring, conference_id, now=desk.now,
@@ -119,6 +125,14 @@ class CheckinController(Controller):
                                            data.conference_site_id, data.note, desk.now)
         return RelocationOut(moved.id, moved.invitation_id, moved.from_conference_site_id,
                              moved.to_conference_site_id, moved.by_user_id, moved.at, moved.note)
+
+    @get("/sites/{conference_site_id:int}/scans", operation_id="recentScans",
+         description="The newest scans at one bridge point (every desk there, scanned, picked, walk-in or "
+                     "uploaded), newest first, each with the outcome the desk was answered.")
+    async def recent(self, conference_id: ConferenceId, conference_site_id: ConferenceSiteId, uow: UnitOfWork,
+                     principal: Principal, limit: PickLimit = 20) -> RecentScansOut:
+        items = await checkin_roster.recent_scans(uow, principal, conference_id, conference_site_id, limit=limit)
+        return msgspec.convert({"items": items}, RecentScansOut, strict=False)
 
     @patch("/sites/{conference_site_id:int}", operation_id="checkInSite",
            description="Site check-in: the operator reports the point ready (audio/video test passed, with a "

@@ -44,10 +44,12 @@ class OfflineScanIn(Input, kw_only=True):
     scanned_at: AwareDateTime
     conference_site_id: Id
     direction: Direction = "in"
+    kit_id: Id | None = None  # the kit this scan was decided with, when not the upload's
 
 
 class OfflineUploadIn(Input, kw_only=True):
     scans: Annotated[list[OfflineScanIn], Meta(min_length=1, max_length=5000)]
+    kit_id: Id | None = None  # the offline kit (GET …/checkin/offline-kit) the desk decided the scans with
 
 
 class RelocationIn(Input, kw_only=True):
@@ -75,7 +77,7 @@ class SiteBrief(Struct):
 
 class CheckInOut(Struct, kw_only=True):
     result: Literal["ok", "already_checked_in", "wrong_site", "revoked", "invalid", "not_open",
-                    "conference_ended", "not_checked_in"]
+                    "conference_ended", "not_checked_in", "scanned_at_out_of_range"]
     message: str
     direction: Direction
     source: Literal["scan", "manual", "offline_upload"]
@@ -88,6 +90,24 @@ class CheckInOut(Struct, kw_only=True):
     reentry: bool
     checked_in_at: datetime | None
     replayed: bool
+    # scanned_at_out_of_range only: future | before_open | after_end | before_kit
+    bound: Literal["future", "before_open", "after_end", "before_kit"] | None = None
+
+
+class RecentScanOut(Struct, kw_only=True):
+    id: int
+    nonce: str
+    user_id: int
+    result: str
+    direction: Direction
+    source: str
+    at: datetime  # when it happened (an offline scan: the desk's time, never later than the upload)
+    recorded_at: datetime  # when the server recorded it
+    outcome: CheckInOut  # what the desk was answered
+
+
+class RecentScansOut(Struct):
+    items: list[RecentScanOut]
 
 
 class OfflineResultOut(CheckInOut, kw_only=True):
@@ -140,12 +160,21 @@ class KitRevoked(Struct):
 
 class OfflineKitOut(Struct):
     format: int
+    kit_id: int
+    issued_at: datetime
     generated_at: datetime
     conference: KitConference
     keys: dict[str, str]
     sites: list[KitSite]
     roster: list[KitSeat]
     revoked: list[KitRevoked]
+
+
+class RosterAbsence(Struct):
+    reason: Literal["leave", "duty", "illness", "other"]
+    note: str
+    set_at: datetime
+    superseded: bool  # the delegate checked in after it was recorded: it no longer counts
 
 
 class RosterEntryOut(Struct):
@@ -164,6 +193,7 @@ class RosterEntryOut(Struct):
     first_in_at: datetime | None
     last_in_at: datetime | None
     last_out_at: datetime | None
+    absence: RosterAbsence | None = None  # reported absent with a reason (PUT …/invitations/{id}/absence)
 
 
 class RosterPage(Struct):
@@ -180,6 +210,8 @@ class SiteAttendanceOut(Struct):
     expected: int
     late: int
     walk_ins: int
+    absent: int  # reported absent with a reason and not checked in since
+    missing: int  # expected - present - absent (not below 0)
 
 
 class AttendanceTotals(Struct):
@@ -187,6 +219,8 @@ class AttendanceTotals(Struct):
     expected: int
     late: int
     walk_ins: int
+    absent: int  # reported absent with a reason and not checked in since
+    missing: int  # expected - present - absent (not below 0)
 
 
 class AttendanceOut(Struct):

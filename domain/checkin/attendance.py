@@ -1,16 +1,18 @@
-"""The attendance read model: per bridge point present / expected / late / walk-ins, and conference totals.
+"""The attendance read model: per bridge point present / expected / late / walk-ins / absent with a reason /
+missing, and conference totals. expected = present + absent + missing.
 
-Three aggregate queries whatever the size of the conference: the realtime layer calls this once per tick.
+Four aggregate queries whatever the size of the conference (the absences' one reads only the absences): the
+realtime layer calls this once per tick.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import ACTIVE_INVITATION, ConferenceSite, Invitation
-from domain.checkin.models import Presence
+from domain.checkin.models import Absence, Presence
 
 
 @dataclass
@@ -21,6 +23,8 @@ class SiteAttendance:
     expected: int  # the site's expected attendance, or its active invitations when that is not set
     late: int  # delegates whose first arrival was after the start
     walk_ins: int  # delegates registered at the door
+    absent: int = 0  # reported absent with a reason (domain/checkin/absences.py), and not checked in since
+    missing: int = 0  # expected but neither present nor absent with a reason: max(expected - present - absent, 0)
 
 
 @dataclass
@@ -31,11 +35,20 @@ class Attendance:
     expected: int
     late: int
     walk_ins: int
+    absent: int = 0
+    missing: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {"sites": [asdict(s) for s in self.sites],
                 "totals": {"present": self.present, "expected": self.expected, "late": self.late,
-                           "walk_ins": self.walk_ins}}
+                           "walk_ins": self.walk_ins, "absent": self.absent, "missing": self.missing}}
+
+
+def counts_as_absent() -> ColumnElement[bool]:
+    """An absence that still counts: the delegate is not in the room and has not checked in since it was recorded
+    (with Presence outer-joined on the absence's invitation). A later check-in supersedes it."""
+    return and_(Presence.present.isnot(True),
+                or_(Presence.last_in_at.is_(None), Presence.last_in_at <= Absence.set_at))
 
 
 def _sum(flag: object) -> object:
@@ -57,15 +70,25 @@ async def attendance(session: AsyncSession, conference_id: int,
         .join(Invitation, Invitation.id == Presence.invitation_id)
         .where(Presence.conference_id == conference_id)
         .group_by(Invitation.conference_site_id))}
+    absent = dict((await session.execute(
+        select(Invitation.conference_site_id, func.count().cast(Integer))
+        .select_from(Absence).join(Invitation, Invitation.id == Absence.invitation_id)
+        .outerjoin(Presence, Presence.invitation_id == Absence.invitation_id)
+        .where(Absence.conference_id == conference_id, Invitation.status.in_(ACTIVE_INVITATION),
+               counts_as_absent())
+        .group_by(Invitation.conference_site_id))).tuples().all())
     everywhere = []
     for cs_id, site_id, expected in sites:
         n_invited, walk_ins = invited.get(cs_id, (0, 0))
         present, late = presence.get(cs_id, (0, 0))
-        everywhere.append(SiteAttendance(cs_id, site_id, present, expected if expected > 0 else n_invited,
-                                         late, walk_ins))
+        expected = expected if expected > 0 else n_invited
+        away = absent.get(cs_id, 0)
+        everywhere.append(SiteAttendance(cs_id, site_id, present, expected, late, walk_ins, away,
+                                         max(expected - present - away, 0)))
     wanted = None if conference_site_ids is None else set(conference_site_ids)
     return Attendance(
         conference_id,
         [s for s in everywhere if wanted is None or s.conference_site_id in wanted],
         present=sum(s.present for s in everywhere), expected=sum(s.expected for s in everywhere),
-        late=sum(s.late for s in everywhere), walk_ins=sum(s.walk_ins for s in everywhere))
+        late=sum(s.late for s in everywhere), walk_ins=sum(s.walk_ins for s in everywhere),
+        absent=sum(s.absent for s in everywhere), missing=sum(s.missing for s in everywhere))

@@ -11,14 +11,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Principal, visible_conference
 from domain.checkin.service import Desk, ScanRequest, authorize_desk, check_in, require_desk_role
 from domain.checkin.rules import INVALID, NOT_OPEN, OK, REVOKED, WRONG_SITE
 from domain.models import ACTIVE_INVITATION, BridgeSite, ConferenceSite, Delegate, Invitation, Unit
-from domain.checkin.models import OfflineUpload, Presence
+from domain.checkin.models import OfflineKit, OfflineUpload, Presence
 from domain.invitations.passes import InvalidToken, Keyring, decode_pass
+from domain.errors import InvalidInput
 from domain.uow import UnitOfWork
 from domain.common import audit
 
@@ -32,11 +34,13 @@ class OfflineScan:
     scanned_at: datetime
     conference_site_id: int
     direction: str = "in"
+    kit_id: int | None = None  # the kit the desk decided it with (default: the upload's)
 
 
 async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_id: int, *, now: datetime,
                       opens_before: timedelta) -> dict[str, Any]:
-    """Public keys, the caller's sites' roster with current pass versions, and their revoked passes."""
+    """Public keys, the caller's sites' roster with current pass versions, and their revoked passes. Each kit
+    handed out is recorded (`kit_id`, `issued_at`): a scan uploaded later under it may not claim an earlier time."""
     async with uow:
         s = uow.session
         conf = await visible_conference(s, p, conference_id)
@@ -55,9 +59,15 @@ async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_i
             .outerjoin(Presence, Presence.invitation_id == Invitation.id)
             .where(Invitation.conference_id == conference_id, Invitation.conference_site_id.in_(mine))
             .order_by(Delegate.full_name, Invitation.id))).all()
+        assert p.user_id is not None  # desk roles are users
+        kit = OfflineKit(conference_id=conference_id, user_id=p.user_id, issued_at=now)
+        s.add(kit)
+        await uow.commit()
     zone = ZoneInfo(conf.timezone)
     return {
         "format": KIT_FORMAT,
+        "kit_id": kit.id,
+        "issued_at": now.astimezone(zone).isoformat(),
         "generated_at": now.astimezone(zone).isoformat(),
         "conference": {"id": conf.id, "title": conf.title, "status": conf.status.value,
                        "starts_at": conf.starts_at.astimezone(zone).isoformat(),
@@ -97,8 +107,10 @@ def verify_with_kit(kit: dict[str, Any], text: str, conference_site_id: int, at:
 
 
 async def upload(uow: UnitOfWork, p: Principal, desk: Desk, conference_id: int,
-                 scans: list[OfflineScan]) -> dict[str, Any]:
-    """Apply offline scans in the order they happened, each idempotent by its nonce; per-scan outcomes."""
+                 scans: list[OfflineScan], *, kit_id: int | None = None) -> dict[str, Any]:
+    """Apply offline scans in the order they happened, each idempotent by its nonce; per-scan outcomes. A scan's
+    time must lie within bounds (checkin.rules.time_bound), the kit's issue time among them: the kit named by the
+    scan or the upload, else the first kit the caller downloaded for this conference (none: no kit bound)."""
     async with uow:
         s = uow.session
         await visible_conference(s, p, conference_id)
@@ -106,6 +118,7 @@ async def upload(uow: UnitOfWork, p: Principal, desk: Desk, conference_id: int,
             ConferenceSite.conference_id == conference_id))).tuples().all())
         for cs_id in sorted({scan.conference_site_id for scan in scans}):
             await authorize_desk(s, p, conference_id, cs_id, site_of.get(cs_id))
+        issued = await _kits(s, p, conference_id, scans, kit_id)
         record = OfflineUpload(conference_id=conference_id, user_id=p.user_id, received_at=desk.now,
                                scans=len(scans))
         s.add(record)
@@ -114,7 +127,8 @@ async def upload(uow: UnitOfWork, p: Principal, desk: Desk, conference_id: int,
     for i, scan in sorted(enumerate(scans), key=lambda item: item[1].scanned_at):
         outcomes[i] = await check_in(uow, p, desk, ScanRequest(
             conference_id, scan.conference_site_id, scan.nonce, scan.direction, text=scan.text,
-            source="offline_upload", scanned_at=scan.scanned_at, upload_id=record.id))
+            source="offline_upload", scanned_at=scan.scanned_at, upload_id=record.id,
+            kit_issued_at=issued.get(scan.kit_id or kit_id)))
     results = [{"nonce": scan.nonce, **outcomes[i]} for i, scan in enumerate(scans)]
     summary = dict(Counter(r["result"] for r in results))
     replayed = sum(r["replayed"] for r in results)
@@ -130,3 +144,23 @@ async def upload(uow: UnitOfWork, p: Principal, desk: Desk, conference_id: int,
         await uow.commit()
     return {"upload_id": record.id, "received": len(scans), "replayed": replayed, "summary": summary,
             "results": results}
+
+
+async def _kits(s: AsyncSession, p: Principal, conference_id: int, scans: list[OfflineScan],
+                kit_id: int | None) -> dict[int | None, datetime]:
+    """Issue time by kit id (None: the caller's first kit of this conference, if any). A kit that is not the
+    caller's for this conference is bad input."""
+    named = {scan.kit_id for scan in scans if scan.kit_id is not None} | ({kit_id} if kit_id is not None else set())
+    mine = OfflineKit.conference_id == conference_id, OfflineKit.user_id == p.user_id
+    issued: dict[int | None, datetime] = {}
+    if named:
+        issued.update((await s.execute(select(OfflineKit.id, OfflineKit.issued_at)
+                                       .where(OfflineKit.id.in_(named), *mine))).tuples().all())
+        if unknown := sorted(named - set(issued)):
+            raise InvalidInput(f"kit_id: no offline kit {unknown[0]} of yours for this conference",
+                               code="unknown_reference", field="kit_id")
+    if kit_id is None and any(scan.kit_id is None for scan in scans):
+        first = await s.scalar(select(func.min(OfflineKit.issued_at)).where(*mine))
+        if first is not None:
+            issued[None] = first
+    return issued

@@ -8,10 +8,10 @@ from sqlalchemy import Row, func, select
 
 from domain.access import Principal, invitation_filter, visible_conference
 from domain.checkin.attendance import Attendance, attendance
-from domain.checkin.service import require_desk_role
+from domain.checkin.service import authorize_desk, require_desk_role
 from domain.db import local_iso
-from domain.models import BridgeSite, ConferenceSite, Delegate, Invitation, InvitationStatus, Unit
-from domain.checkin.models import Presence
+from domain.models import BridgeSite, Conference, ConferenceSite, Delegate, Invitation, InvitationStatus, Unit
+from domain.checkin.models import Absence, Presence, Scan
 from domain.text import like_pattern
 from domain.uow import UnitOfWork
 from domain.common import Page
@@ -28,12 +28,14 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
                        BridgeSite.name.label("site_name"), Delegate.full_name, Delegate.rank, Delegate.position,
                        Unit.name.label("unit"), Invitation.role, Invitation.status, Invitation.walk_in,
                        Presence.present, Presence.late, Presence.first_in_at, Presence.last_in_at,
-                       Presence.last_out_at)
+                       Presence.last_out_at, Absence.reason.label("absence_reason"),
+                       Absence.note.label("absence_note"), Absence.set_at.label("absence_set_at"))
                 .join(Delegate, Delegate.id == Invitation.delegate_id)
                 .join(ConferenceSite, ConferenceSite.id == Invitation.conference_site_id)
                 .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
                 .outerjoin(Unit, Unit.id == Delegate.unit_id)
                 .outerjoin(Presence, Presence.invitation_id == Invitation.id)
+                .outerjoin(Absence, Absence.invitation_id == Invitation.id)
                 .where(Invitation.conference_id == conference_id, invitation_filter(p))
                 .order_by(Delegate.full_name, Invitation.id))
         if q:
@@ -52,9 +54,37 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
 
 
 def _entry(row: Row[Any], zone: ZoneInfo) -> dict[str, Any]:
-    return {**row._asdict(), "role": row.role.value, "status": row.status.value, "present": bool(row.present),
+    entry = {k: v for k, v in row._asdict().items() if not k.startswith("absence_")}
+    absence = None
+    if row.absence_reason is not None:  # superseded: the delegate checked in after it (domain/checkin/absences.py)
+        absence = {"reason": row.absence_reason.value, "note": row.absence_note,
+                   "set_at": local_iso(row.absence_set_at, zone),
+                   "superseded": bool(row.present) or (row.last_in_at is not None
+                                                       and row.last_in_at > row.absence_set_at)}
+    return {**entry, "role": row.role.value, "status": row.status.value, "present": bool(row.present),
             "late": bool(row.late), "first_in_at": local_iso(row.first_in_at, zone),
-            "last_in_at": local_iso(row.last_in_at, zone), "last_out_at": local_iso(row.last_out_at, zone)}
+            "last_in_at": local_iso(row.last_in_at, zone), "last_out_at": local_iso(row.last_out_at, zone),
+            "absence": absence}
+
+
+async def recent_scans(uow: UnitOfWork, p: Principal, conference_id: int, conference_site_id: int, *,
+                       limit: int = 20) -> list[dict[str, Any]]:
+    """The newest scans at one point (every desk there, every source), newest first, each with the outcome the
+    desk was given. For the desk of that point: organizers any, operators their own."""
+    async with uow:
+        s = uow.session
+        site_id = await s.scalar(select(ConferenceSite.site_id).where(
+            ConferenceSite.id == conference_site_id, ConferenceSite.conference_id == conference_id))
+        await authorize_desk(s, p, conference_id, conference_site_id, site_id)
+        zone = ZoneInfo(await s.scalar(select(Conference.timezone).where(Conference.id == conference_id)) or "UTC")
+        rows = (await s.execute(
+            select(Scan.id, Scan.nonce, Scan.user_id, Scan.result, Scan.direction, Scan.source, Scan.at,
+                   Scan.recorded_at, Scan.outcome)
+            .where(Scan.conference_site_id == conference_site_id)
+            .order_by(Scan.id.desc()).limit(limit))).all()
+    return [{"id": r.id, "nonce": r.nonce, "user_id": r.user_id, "result": r.result, "direction": r.direction,
+             "source": r.source, "at": local_iso(r.at, zone), "recorded_at": local_iso(r.recorded_at, zone),
+             "outcome": r.outcome} for r in rows]
 
 
 async def attendance_of(uow: UnitOfWork, p: Principal, conference_id: int) -> Attendance:

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkin import store
 from domain.access import Principal, conference_filter
-from domain.checkin.rules import ALREADY, INVALID, NOT_IN, OK, audit_action, decide, outcome
+from domain.checkin.rules import (ALREADY, INVALID, NOT_IN, OK, OUT_OF_RANGE, audit_action, decide, outcome,
+                                  time_bound)
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from domain.models import Conference, InvitationStatus, Role
 from domain.invitations.passes import InvalidToken, Keyring, decode_pass
@@ -51,16 +52,21 @@ class ScanRequest:
     invitation_id: int | None = None  # … or a delegate picked by name …
     walk_in: WalkIn | None = None  # … or a walk-in registration
     source: str = "scan"  # scan | manual | offline_upload
-    scanned_at: datetime | None = None  # when it happened, for offline scans
+    scanned_at: datetime | None = None  # when it happened, for offline scans (the desk's clock)
     upload_id: int | None = None
+    kit_issued_at: datetime | None = None  # offline scans: when the kit the desk decided with was issued
 
 
 @dataclass(frozen=True)
 class Desk:
-    """What the check-in desk knows besides the scan: the keys, the window policy and the time."""
+    """What the check-in desk knows besides the scan: the keys, the window policy and the time; for offline scans
+    how far ahead of the server a desk's clock may be, and how long after the end a scan may still have been made
+    (settings BRIDGEPOINT_OFFLINE_CLOCK_SKEW_SECONDS and BRIDGEPOINT_OFFLINE_END_GRACE_MINUTES)."""
     ring: Keyring
     opens_before: timedelta
     now: datetime
+    clock_skew: timedelta = timedelta(seconds=120)
+    end_grace: timedelta = timedelta(minutes=60)
 
 
 @dataclass(frozen=True)
@@ -123,10 +129,7 @@ def _transaction(c: Connection, scan: _Scan) -> tuple[dict[str, Any], Events]:
         raise NotFound(f"invitation {req.invitation_id} not found", code="invitation_not_found",
                        field="invitation_id")
     events: Events = []
-    result = scan.refusal or decide(row, conference_site_id=req.conference_site_id, direction=req.direction,
-                                    walk_in=req.walk_in is not None, offline=req.source == "offline_upload",
-                                    pass_version=scan.pass_version, at=scan.at,
-                                    opens_before=scan.desk.opens_before)
+    result, bound = _decide(scan, row)
     if result == OK:
         if req.walk_in is not None:
             row = _register_walk_in(c, scan, events)
@@ -137,10 +140,30 @@ def _transaction(c: Connection, scan: _Scan) -> tuple[dict[str, Any], Events]:
             events.append(("attendance", {"conference_site_id": req.conference_site_id}))
     answer = outcome(result, row, conference_site_id=req.conference_site_id, direction=req.direction,
                      source=req.source, at=scan.at)
+    if bound:
+        answer["bound"] = bound
     if not store.record(c, _scan_row(scan, row, result, answer)):
         raise _TwinWon
-    store.write_audit(c, _audit_row(scan, row, result))
+    store.write_audit(c, _audit_row(scan, row, result, bound))
     return answer, events
+
+
+def _decide(scan: _Scan, row: Row[Any]) -> tuple[str, str | None]:
+    """(the outcome, the bound an offline scan's time broke or None): a pass that is no good, else an offline
+    time out of bounds (checkin.rules.time_bound), else checkin.rules.decide. Reads nothing."""
+    if scan.refusal:
+        return scan.refusal, None
+    req = scan.req
+    offline = req.source == "offline_upload"
+    if offline and req.scanned_at is not None:
+        bound = time_bound(row, req.scanned_at, scan.desk.now, opens_before=scan.desk.opens_before,
+                           clock_skew=scan.desk.clock_skew, end_grace=scan.desk.end_grace,
+                           kit_issued_at=req.kit_issued_at)
+        if bound:
+            return OUT_OF_RANGE, bound
+    return decide(row, conference_site_id=req.conference_site_id, direction=req.direction,
+                  walk_in=req.walk_in is not None, offline=offline, pass_version=scan.pass_version, at=scan.at,
+                  opens_before=scan.desk.opens_before), None
 
 
 def require_desk_role(p: Principal) -> None:
@@ -236,12 +259,16 @@ def _replay(c: Connection, scan: _Scan) -> dict[str, Any]:
     return earlier.outcome  # type: ignore[no-any-return]
 
 
-def _audit_row(scan: _Scan, row: Row[Any], result: str) -> dict[str, Any]:
+def _audit_row(scan: _Scan, row: Row[Any], result: str, bound: str | None = None) -> dict[str, Any]:
     req = scan.req
     detail: dict[str, Any] = {"result": result, "direction": req.direction, "nonce": req.nonce,
                               "conference_site_id": req.conference_site_id}
-    if req.scanned_at is not None:
+    if req.scanned_at is not None:  # both times: what the desk's clock said, and when the server received it
         detail["scanned_at"] = scan.at.isoformat()
+        detail["device_at"] = req.scanned_at.isoformat()
+        detail["received_at"] = scan.desk.now.isoformat()
+        if bound:
+            detail["bound"] = bound
     return {"at": scan.desk.now, "actor_user_id": scan.p.user_id,
             "action": audit_action(result, req.direction, req.walk_in is not None),
             "conference_id": req.conference_id, "site_id": row.scan_site_id,

@@ -40,7 +40,8 @@ PRESENCE, SCANS, AUDIT = Presence.__table__, Scan.__table__, AuditEntry.__table_
 DESK, HOME = ConferenceSite.__table__.alias("desk"), ConferenceSite.__table__.alias("home")
 
 LOAD = (
-    select(CONF.c.status, CONF.c.starts_at, CONF.c.ends_at, CONF.c.timezone,
+    select(CONF.c.status, CONF.c.starts_at, CONF.c.ends_at, CONF.c.started_at,
+           CONF.c.ended_at, CONF.c.timezone,
            DESK.c.site_id.label("scan_site_id"), INV.c.id.label("inv_id"),
            INV.c.conference_site_id.label("home_cs_id"), HOME.c.site_id.label("home_site_id"),
            INV.c.status.label("inv_status"), INV.c.pass_version, DELEGATE.c.full_name, DELEGATE.c.rank,
