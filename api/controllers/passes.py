@@ -22,7 +22,7 @@ from domain.uow import UnitOfWork
 def _pass_out(v: PassView, state: State) -> PassOut:
     base = f"/api/conferences/{v.conference.id}/invitations/{v.invitation.id}/pass"
     return PassOut(v.invitation.id, v.conference.id, v.invitation.conference_site_id, v.invitation.pass_version,
-                   v.token, f"{state.settings.public_url.rstrip('/')}/p/{v.link}", f"{base}/qr.png",
+                   v.token, f"{state.settings.public_url.rstrip('/')}/p/{v.link}" if v.link else None, f"{base}/qr.png",
                    f"{base}/qr.svg", f"{base}/print")
 
 

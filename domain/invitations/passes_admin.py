@@ -26,7 +26,7 @@ class PassView:
     conference: Conference
     site: BridgeSite
     token: str  # the QR content
-    link: str  # the personal-link token
+    link: str | None  # the personal-link token: organizers and the delegate only (it lets one act as them)
 
     @property
     def starts_local(self) -> datetime:
@@ -79,7 +79,10 @@ async def _visible_invitation(s: AsyncSession, p: Principal, conference_id: int,
 async def get_pass(uow: UnitOfWork, p: Principal, ring: Keyring, conference_id: int, invitation_id: int) -> PassView:
     require_pass_holder(p)
     async with uow:
-        return await _view(uow.session, ring, await _visible_invitation(uow.session, p, conference_id, invitation_id))
+        view = await _view(uow.session, ring, await _visible_invitation(uow.session, p, conference_id, invitation_id))
+    if not (p.is_staff or p.is_delegate_link):  # an operator scans and prints passes but never acts as a delegate
+        view.link = None
+    return view
 
 
 async def pass_by_link(uow: UnitOfWork, ring: Keyring, token: str) -> PassView:
