@@ -256,7 +256,7 @@ class PassOut(Struct):
     conference_site_id: int
     pass_version: int
     token: str
-    personal_link: str
+    personal_link: str | None  # organizers and the delegate only
     qr_png: str
     qr_svg: str
     print_page: str
