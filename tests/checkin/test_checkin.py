@@ -17,7 +17,8 @@ async def test_valid_pass_checks_the_delegate_in_at_their_site(api):
     assert r["delegate"] == {"full_name": "Nguyễn Quang Ngọc", "rank": "Thượng tướng", "unit": "Quân khu 3"}
     assert r["at"] == "2026-12-18T07:30:00+07:00" and r["late"] is False
     assert await site_counts(api, d, d.w.cs_qk3) == {"conference_site_id": d.w.cs_qk3, "site_id": d.w.qk3,
-                                                       "present": 1, "expected": 20, "late": 0, "walk_ins": 0}
+                                                       "present": 1, "expected": 20, "late": 0, "walk_ins": 0,
+                                                       "absent": 0, "missing": 19}
 
 
 async def test_second_scan_of_same_pass_is_not_counted_twice(api):

@@ -82,6 +82,8 @@ MATRIX: list[tuple[str, str, Prep, dict[str, int]]] = [
     ("PATCH", "site check-in", fixed(C + "/checkin/sites/{w.cs_qk3}", {"readiness": "ready"}), expect(200)),
     ("PATCH", "site check-in elsewhere", fixed(C + "/checkin/sites/{w.cs_hq}", {"readiness": "ready"}),
      expect(200, op=403)),
+    ("GET", "recent scans", fixed(C + "/checkin/sites/{w.cs_qk3}/scans"), expect(200)),
+    ("GET", "recent scans elsewhere", fixed(C + "/checkin/sites/{w.cs_hq}/scans"), expect(200, op=403)),
     ("GET", "attendance", fixed(C + "/attendance"), EVERYONE),
     ("GET", "pass", fixed(NGOC + "/pass"), expect(200, delegate=200)),
     ("GET", "pass at another site", fixed(VINH + "/pass"), expect(200, op=404, delegate=404)),
