@@ -22,10 +22,15 @@ def _upgrade(settings: Settings) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from api.httpguard import keepalive_timeout
+
     _upgrade(settings)
+    # Idle connections are closed: a request head must arrive within BRIDGEPOINT_HEADER_TIMEOUT_SECONDS
+    # (api/httpguard.py), a keep-alive connection may stay silent BRIDGEPOINT_KEEPALIVE_SECONDS.
     uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, ws_per_message_deflate=False, proxy_headers=True,
-                server_header=False)
+                server_header=False, http="api.httpguard:HeaderTimeoutProtocol",
+                timeout_keep_alive=keepalive_timeout())
     return 0
 
 
