@@ -64,9 +64,11 @@ class ConferenceController(Controller):
         return out(await conferences.transition(uow, principal, conference_id, "schedule"))
 
     @post("/{conference_id:int}/start", operation_id="startConference", status_code=200,
-          description="scheduled → live.")
-    async def start(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal) -> ConferenceOut:
-        return out(await conferences.transition(uow, principal, conference_id, "start"))
+          description="scheduled → live. `409 site_busy` names another conference that is live on one of its "
+                      "points; an administrator may start anyway with `override=true` (audited).")
+    async def start(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal,
+                    override: bool = False) -> ConferenceOut:
+        return out(await conferences.transition(uow, principal, conference_id, "start", override=override))
 
     @post("/{conference_id:int}/end", operation_id="endConference", status_code=200, description="live → ended.")
     async def end(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal) -> ConferenceOut:

@@ -175,6 +175,8 @@ class ConferenceOut(Struct):
     visibility: str
     sequence: int
     manager_ids: list[int] | None = None
+    started_at: datetime | None = None  # when it really went live
+    ended_at: datetime | None = None    # when it really ended or was cancelled
 
 
 class ConferencePage(Struct):
@@ -430,7 +432,8 @@ def site_out(s: m.BridgeSite) -> SiteOut:
 def conference_out(c: m.Conference, host_site_id: int | None, managers: list[int] | None = None) -> ConferenceOut:
     return ConferenceOut(c.id, c.title, c.description, c.kind.value, c.status.value,
                          local(c.starts_at, c.timezone), local(c.ends_at, c.timezone), c.timezone,  # type: ignore[arg-type]
-                         host_site_id, c.chair_delegate_id, c.visibility.value, c.sequence, managers)
+                         host_site_id, c.chair_delegate_id, c.visibility.value, c.sequence, managers,
+                         local(c.started_at, c.timezone), local(c.ended_at, c.timezone))
 
 
 def conference_site_out(cs: m.ConferenceSite, operators: list[int],

@@ -17,7 +17,8 @@ from domain.text import like_pattern, search_text
 from domain.uow import UnitOfWork
 from domain.conferences import agenda
 from domain.common import Page, audit, check_text, check_timezone, ensure_editable, must_exist, paginate
-from domain.conferences.overlap import check_delegates_free, check_sites_free
+from domain.conferences.overlap import check_delegates_free, check_sites_free, check_sites_not_live
+from domain.db import utcnow
 
 S = ConferenceStatus
 
@@ -195,7 +196,11 @@ async def delete_conference(uow: UnitOfWork, p: Principal, conference_id: int) -
         await uow.commit()
 
 
-async def transition(uow: UnitOfWork, p: Principal, conference_id: int, action: str) -> ConferenceView:
+async def transition(uow: UnitOfWork, p: Principal, conference_id: int, action: str, *,
+                     override: bool = False) -> ConferenceView:
+    """Schedule, start, end or cancel. Starting checks that none of the conference's points is live in another
+    conference (`409 site_busy` naming it); an administrator may start anyway with `override` (audited). The
+    real start and end are kept: busy rules and calendars (with a higher SEQUENCE) use them."""
     allowed_from, target = TRANSITIONS[action]
     async with uow:
         s = uow.session
@@ -209,10 +214,26 @@ async def transition(uow: UnitOfWork, p: Principal, conference_id: int, action: 
                     .scalars().all())
             if n == 0:
                 raise Conflict("add at least one bridge site before scheduling", code="no_sites")
+        overridden = None
+        if action == "start":
+            try:
+                await check_sites_not_live(s, conf.id)
+            except Conflict as busy:
+                if not (override and p.role is Role.admin):
+                    raise
+                overridden = busy.extra["conflicting_conference"]
         before = conf.status
         conf.status = target
-        if target in (S.scheduled, S.cancelled):
+        now = utcnow()
+        if target is S.live:
+            conf.started_at = now
+        elif target in (S.ended, S.cancelled):
+            conf.ended_at = now
+        if target in (S.scheduled, S.cancelled, S.live, S.ended):  # calendars show the real times from now on
             conf.sequence += 1
+        if overridden is not None:
+            audit(s, p, "conference.start_overridden", conference_id=conf.id, subject=conf,
+                  live_elsewhere=overridden)
         if target is S.cancelled:
             await outbox.conference_cancelled(s, conf)
         audit(s, p, f"conference.{action}", conference_id=conf.id, subject=conf,

@@ -80,11 +80,18 @@ class Entry:
     busy: bool = True
 
 
+def real_times(conf: Conference) -> tuple[datetime, datetime]:
+    """The real start once it went live, the real end once it ended (the planned times until then)."""
+    start = conf.started_at or conf.starts_at
+    end = conf.ended_at if conf.status is ConferenceStatus.ended and conf.ended_at else conf.ends_at
+    return start, max(end, start + timedelta(minutes=1))
+
+
 def conference_entry(conf: Conference, *, location: str, description: str, url: str = "",
                      attendee: Attendee | None = None, cancelled: bool = False) -> Entry:
     zone = ZoneInfo(conf.timezone)
-    return Entry(conference_uid(conf.id), conf.title, conf.starts_at.astimezone(zone),
-                 conf.ends_at.astimezone(zone), conf.sequence,
+    start, end = real_times(conf)
+    return Entry(conference_uid(conf.id), conf.title, start.astimezone(zone), end.astimezone(zone), conf.sequence,
                  "CANCELLED" if cancelled else STATUS[conf.status], conf.updated_at,
                  location=location, description=description, url=url, attendee=attendee)
 
