@@ -88,7 +88,13 @@ async def check_in(uow: UnitOfWork, p: Principal, desk: Desk, req: ScanRequest) 
     scan = _Scan(req, p, desk, min(req.scanned_at or desk.now, desk.now), *_read_pass(desk.ring, req))
     try:
         async with uow:
-            answer, events = await store.run_transaction(uow, _transaction, scan)
+            done = None
+            if req.walk_in is None and store.statements_apart(uow):
+                try:
+                    done = await store.run_statements(uow, _statements, scan)
+                except store.Raced:
+                    done = None  # another desk checked the delegate in meanwhile: the transaction tells
+            answer, events = done or await store.run_transaction(uow, _transaction, scan)
             if answer.get("replayed") and answer.get("result") == OK:
                 # Perhaps our own check-in, committed by an attempt whose COMMIT lost its connection and then
                 # replayed by the retry: mark the count anyway (a mark too many costs nothing).
@@ -166,6 +172,35 @@ def _decide(scan: _Scan, row: Row[Any]) -> tuple[str, str | None]:
                   opens_before=scan.desk.opens_before), None
 
 
+def _statements(c: Connection, scan: _Scan) -> tuple[dict[str, Any], Events] | None:
+    """The usual scan on PostgreSQL, in two statements without a transaction (see checkin.store): the same
+    checks and decision as `_transaction`, for a first entry or an outcome that changes no presence. None:
+    a re-entry or a check-out, which `_transaction` does."""
+    req, p = scan.req, scan.p
+    row = store.load_now(c, req.conference_id, req.conference_site_id, scan.invitation_id, p.user_id, req.nonce)
+    if row is None:
+        raise NotFound(f"conference {req.conference_id} not found", code="conference_not_found")
+    if denial := desk_denial(p, req.conference_site_id, row.scan_site_id, lambda: _visible(c, p, req)):
+        raise denial
+    if row.prior is not None:
+        return {**row.prior, "replayed": True}, []
+    if req.invitation_id is not None and (row.inv_id is None or not _may_pick(p, row.home_site_id)):
+        raise NotFound(f"invitation {req.invitation_id} not found", code="invitation_not_found",
+                       field="invitation_id")
+    result, bound = _decide(scan, row)
+    first_entry = result == OK and req.direction == "in" and row.first_in_at is None
+    if result == OK and not first_entry:
+        return None
+    answer = outcome(result, row, conference_site_id=req.conference_site_id, direction=req.direction,
+                     source=req.source, at=scan.at)
+    if bound:
+        answer["bound"] = bound
+    if not store.record_scan(c, _scan_row(scan, row, result, answer),
+                             _presence_row(scan, row) if first_entry else None, _audit_row(scan, row, result, bound)):
+        raise _TwinWon
+    return answer, [("attendance", {"conference_site_id": req.conference_site_id})] if first_entry else []
+
+
 def require_desk_role(p: Principal) -> None:
     if not (p.is_staff or p.role is Role.operator):
         raise Forbidden("only organizers and operators run a check-in desk", code="forbidden_role")
@@ -235,13 +270,15 @@ def _apply(c: Connection, scan: _Scan, row: Row[Any]) -> str:
     req, at = scan.req, scan.at
     if req.direction == "out":
         return OK if store.leave(c, row.inv_id, at) else NOT_IN
-    if row.first_in_at is None and store.first_entry(c, {
-            "invitation_id": row.inv_id, "conference_id": req.conference_id,
-            "present": True, "late": at > row.starts_at,
-            "first_in_at": at, "last_in_at": at, "last_out_at": None, "source": req.source,
-            "by_user_id": scan.p.user_id}):
+    if row.first_in_at is None and store.first_entry(c, _presence_row(scan, row)):
         return OK
     return OK if store.reenter(c, row.inv_id, at) else ALREADY
+
+
+def _presence_row(scan: _Scan, row: Row[Any]) -> dict[str, Any]:
+    return {"invitation_id": row.inv_id, "conference_id": scan.req.conference_id, "present": True,
+            "late": scan.at > row.starts_at, "first_in_at": scan.at, "last_in_at": scan.at, "last_out_at": None,
+            "source": scan.req.source, "by_user_id": scan.p.user_id}
 
 
 def _scan_row(scan: _Scan, row: Row[Any], result: str, answer: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,15 @@ connection of the engine (`run_sync`). On SQLite it runs in one thread that owns
 file: SQLite has one writer at a time anyway, a whole transaction there costs one thread hop instead of one per
 statement and never meets SQLite's busy-wait backoff (sleeps of up to 100 ms), scans that queue up share one
 commit, and the statements, compiled once, go straight to the DB-API cursor.
+
+On PostgreSQL the usual scan (a first entry, or an outcome that changes no presence: already checked in, wrong
+site, revoked …) takes two statements on a connection in autocommit, each compiled once and sent straight to
+asyncpg (its prepared-statement cache): `LOAD`, then `RECORD_SCAN`, which stores the scan, the presence and the
+audit entry in one statement — atomic by itself, so no BEGIN or COMMIT round trip. LOAD read in its own
+statement sees what a READ COMMITTED transaction's first statement would, and every write is guarded as in the
+transaction (ON CONFLICT): a twin nonce stores nothing (replayed), and a desk that loses the race for a first
+entry makes the statement fail, so nothing of it stays, and the scan goes the general way (`run_transaction`).
+Re-entries, check-outs and walk-ins always go that way. Measured in bench/checkin.py: see README.
 """
 from __future__ import annotations
 
@@ -19,8 +28,10 @@ from datetime import datetime
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
-from sqlalchemy import (Connection, Dialect, Executable, Select, Table, TextClause, and_, bindparam, create_engine,
-                        event, select, text, update)
+from sqlalchemy import (Boolean, Connection, Dialect, Executable, Integer, Select, Table, TextClause, and_, bindparam,
+                        create_engine, event, select, text, update)
+from sqlalchemy.sql.selectable import TextualSelect
+from sqlalchemy.util import await_only
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -80,6 +91,62 @@ LEAVE = (update(PRESENCE).where(_mine, PRESENCE.c.present.is_(True))
 REENTER = (update(PRESENCE).where(_mine, PRESENCE.c.present.is_(False))
            .values(present=True, last_in_at=bindparam("when")).returning(PRESENCE.c.invitation_id))
 AUDIT_ENTRY = _insert(AUDIT)
+RACED = "bridgepoint: another desk recorded this first entry first"
+
+
+def _record_scan() -> TextClause:
+    """The scan (unless its nonce is taken), the presence of a first entry (when `first_entry`, and only if the
+    scan was stored) and the audit entry, in one statement. If the presence was there already (another desk
+    won), the statement casts RACED to an integer: it fails, and nothing of it is kept. Bind parameters are
+    the columns prefixed s_ (scan), p_ (presence), a_ (audit)."""
+    binds = [bindparam("first_entry", type_=Boolean)]
+
+    def cols(table: Table, prefix: str) -> tuple[str, str]:
+        columns = [c for c in table.c if c.name != "id"]
+        binds.extend(bindparam(prefix + c.name, type_=c.type) for c in columns)
+        return ", ".join(c.name for c in columns), ", ".join(f":{prefix}{c.name}" for c in columns)
+
+    (s_cols, s_vals), (p_cols, p_vals), (a_cols, a_vals) = cols(SCANS, "s_"), cols(PRESENCE, "p_"), cols(AUDIT, "a_")
+    return text(f"""WITH s AS (INSERT INTO {SCANS.name} ({s_cols}) VALUES ({s_vals})
+                       ON CONFLICT (user_id, nonce) DO NOTHING RETURNING id),
+    p AS (INSERT INTO {PRESENCE.name} ({p_cols}) SELECT {p_vals} WHERE :first_entry AND EXISTS (SELECT FROM s)
+          ON CONFLICT (invitation_id) DO NOTHING RETURNING invitation_id),
+    a AS (INSERT INTO {AUDIT.name} ({a_cols}) SELECT {a_vals}
+          WHERE EXISTS (SELECT FROM s) AND (NOT :first_entry OR EXISTS (SELECT FROM p)) RETURNING id)
+SELECT EXISTS (SELECT FROM s) AS recorded,
+       CAST((SELECT '{RACED} ' || s.id FROM s WHERE :first_entry AND NOT EXISTS (SELECT FROM p)) AS INTEGER)
+           AS raced""").bindparams(*binds).columns(recorded=Boolean, raced=Integer)
+
+
+RECORD_SCAN = _record_scan()
+
+
+class Raced(Exception):
+    """RECORD_SCAN found the presence of its first entry taken: nothing was stored; run the transaction."""
+
+
+def load_now(c: Connection, conference_id: int, cs_id: int, inv_id: int | None, user_id: int | None,
+             nonce: str) -> Any:
+    """`load` as a statement of its own on a connection in autocommit (PostgreSQL: straight to asyncpg)."""
+    found = _compiled(c, LOAD).rows(c, {"conference_id": conference_id, "cs_id": cs_id, "inv_id": inv_id,
+                                        "user_id": user_id, "nonce": nonce})
+    return found[0] if found else None
+
+
+def record_scan(c: Connection, scan: dict[str, Any], presence: dict[str, Any] | None,
+                audit: dict[str, Any]) -> bool:
+    """RECORD_SCAN on a connection in autocommit: False when a twin request's scan holds the nonce (nothing
+    stored); `Raced` when another desk stored this first entry first (nothing stored)."""
+    values = {"first_entry": presence is not None,
+              **{"s_" + k: v for k, v in scan.items()}, **{"a_" + k: v for k, v in audit.items()},
+              **{"p_" + c_.name: (presence or {}).get(c_.name) for c_ in PRESENCE.c}}
+    try:
+        row = _compiled(c, RECORD_SCAN).rows(c, values)[0]
+    except Exception as e:
+        if RACED in str(e):
+            raise Raced from e
+        raise
+    return bool(row.recorded)
 
 
 def load(c: Connection, conference_id: int, cs_id: int, inv_id: int | None, user_id: int | None,
@@ -116,11 +183,15 @@ def write_audit(c: Connection, entry: dict[str, Any]) -> None:
 
 
 def _rows(c: Connection, stmt: Executable, values: dict[str, Any]) -> list[Any]:
-    if c.dialect.name != "sqlite":
+    if c.dialect.name != "sqlite":  # inside the transaction SQLAlchemy began: through SQLAlchemy
         result = c.execute(stmt, values)
         return result.all() if result.returns_rows else []
-    compiled = _on_sqlite.get(stmt) or _on_sqlite.setdefault(stmt, _Compiled(stmt, c.dialect))
-    return compiled.rows(c, values)
+    return _compiled(c, stmt).rows(c, values)
+
+
+def _compiled(c: Connection, stmt: Executable) -> "_Compiled":
+    key = (stmt, c.dialect.name)
+    return _statements.get(key) or _statements.setdefault(key, _Compiled(stmt, c.dialect))
 
 
 class _Compiled:
@@ -129,12 +200,13 @@ class _Compiled:
     the writer thread otherwise, and that thread's CPU is what bounds check-ins per second."""
 
     def __init__(self, stmt: Executable, dialect: Dialect) -> None:
+        self.asyncpg = dialect.driver == "asyncpg"
         compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         binds = [compiled.binds[name] for name in compiled.positiontup or ()]
         self.params = [(b.key, b.effective_value, b.type.dialect_impl(dialect).bind_processor(dialect))
                        for b in binds]
-        columns = list(stmt.selected_columns) if isinstance(stmt, Select) else []
+        columns = list(stmt.selected_columns) if isinstance(stmt, (Select, TextualSelect)) else []
         self.row = namedtuple("Row", [col.key for col in columns]) if columns else None  # type: ignore[misc]
         self.results = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
 
@@ -143,18 +215,22 @@ class _Compiled:
         for key, default, process in self.params:
             value = values[key] if key in values else default
             args.append(process(value) if process else value)
-        cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(self.sql, args)
-            fetched = cursor.fetchall()
-        finally:
-            cursor.close()
+        if self.asyncpg:  # autocommit: past SQLAlchemy's adapter, which would BEGIN first
+            driver = c.connection.dbapi_connection.driver_connection  # type: ignore[union-attr]
+            fetched = await_only(driver.fetch(self.sql, *args))
+        else:
+            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(self.sql, args)
+                fetched = cursor.fetchall()
+            finally:
+                cursor.close()
         if self.row is None:
             return fetched
         return [self.row(*(p(v) if p else v for v, p in zip(raw, self.results))) for raw in fetched]
 
 
-_on_sqlite: dict[Executable, _Compiled] = {}
+_statements: dict[tuple[Executable, str], _Compiled] = {}
 
 
 class SqliteWriter:
@@ -241,15 +317,34 @@ async def run_transaction(uow: UnitOfWork, fn: Callable[..., T], *args: Any) -> 
     return await _retrying(uow.engine, fn, *args)
 
 
-async def _retrying(engine: AsyncEngine, fn: Callable[..., T], *args: Any) -> T:
+def statements_apart(uow: UnitOfWork) -> bool:
+    """Whether `run_statements` is the way here (PostgreSQL); on SQLite the writer thread is."""
+    return uow.engine.dialect.driver == "asyncpg"
+
+
+async def run_statements(uow: UnitOfWork, fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(connection, *args)` on a connection of the engine in autocommit (no transaction: each statement
+    commits by itself), retried like `run_transaction` while the connection is lost."""
+    return await _retrying(uow.engine, fn, *args, begin=False)
+
+
+async def _retrying(engine: AsyncEngine, fn: Callable[..., T], *args: Any, begin: bool = True) -> T:
     """Run the transaction again while the database connection is lost (a restart, a terminated backend), for
     up to the engine's retry seconds; then `Unavailable` (503). Safe because the transaction is all or nothing
     and a check-in is recorded under its nonce: if a lost COMMIT did commit, the next attempt replays it."""
     deadline, delay = time.monotonic() + retry_seconds(engine), 0.05
     while True:
         try:
-            async with engine.begin() as conn:
-                return await conn.run_sync(fn, *args)
+            if begin:
+                async with engine.begin() as conn:
+                    return await conn.run_sync(fn, *args)
+            async with engine.connect() as conn:
+                try:
+                    return await conn.run_sync(fn, *args)
+                except Exception as e:
+                    if is_disconnect(e):  # asyncpg's own error, unseen by the pool: never hand it out again
+                        await conn.invalidate()
+                    raise
         except Exception as e:
             if not is_disconnect(e):
                 raise
