@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,26 @@ from domain.errors import Conflict, InvalidInput
 from domain.models import AuditEntry, Conference, ConferenceStatus
 
 T = TypeVar("T")
+
+# Every time bridgepoint takes in lies in this range: before 1906 Asia/Ho_Chi_Minh had a +07:06:40 offset that no
+# encoder writes, and a conference in the year 418 is a typo. Outside: 422 date_out_of_range naming the field.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=timezone.utc)
+
+
+def check_moment(value: datetime | None, field: str) -> None:
+    """A time given by a client: between FIRST_YEAR and LAST_YEAR (a naive one is taken as UTC for the check)."""
+    if value is None:
+        return
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    try:
+        inside = EARLIEST <= aware < LATEST
+    except (OverflowError, ValueError):
+        inside = False
+    if not inside or not (FIRST_YEAR - 1 <= value.year <= LAST_YEAR + 1):
+        raise InvalidInput(f"{field} must lie between the years {FIRST_YEAR} and {LAST_YEAR}",
+                           code="date_out_of_range", field=field, first=FIRST_YEAR, last=LAST_YEAR)
 
 
 @dataclass

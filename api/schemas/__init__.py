@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from domain import models as m
+from domain.common import check_moment
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
@@ -27,6 +28,14 @@ Minutes = Annotated[int, Meta(ge=0, le=1440)]
 
 
 class Input(Struct, forbid_unknown_fields=True, kw_only=True):
+    def __post_init__(self) -> None:
+        """Every time a client sends lies in a sane range (2000–2100): 422 date_out_of_range naming the field."""
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            for item in (value if isinstance(value, list) else (value,)):
+                if isinstance(item, datetime):
+                    check_moment(item, name)
+
     def fields(self) -> dict[str, Any]:
         """The fields the client sent (UNSET ones left out)."""
         return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not UNSET}

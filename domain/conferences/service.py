@@ -16,7 +16,7 @@ from domain.models import (ACTIVE_INVITATION, BridgeSite, Conference, Conference
 from domain.text import like_pattern, search_text
 from domain.uow import UnitOfWork
 from domain.conferences import agenda
-from domain.common import Page, audit, check_text, check_timezone, ensure_editable, must_exist, paginate
+from domain.common import Page, audit, check_moment, check_text, check_timezone, ensure_editable, must_exist, paginate
 from domain.conferences.overlap import check_delegates_free, check_sites_free, check_sites_not_live
 from domain.db import utcnow
 
@@ -45,6 +45,8 @@ async def list_conferences(uow: UnitOfWork, p: Principal, *, q: str | None = Non
                            status: ConferenceStatus | None = None, starts_from: datetime | None = None,
                            starts_to: datetime | None = None, site_id: int | None = None,
                            unit_id: int | None = None, limit: int = 50, offset: int = 0) -> Page[ConferenceView]:
+    check_moment(starts_from, "from")
+    check_moment(starts_to, "to")
     stmt = select(Conference).where(conference_filter(p)).order_by(Conference.starts_at, Conference.id)
     if q:
         stmt = stmt.where(Conference.search.like(like_pattern(q), escape="\\"))
@@ -104,6 +106,8 @@ async def _set_managers(session: AsyncSession, conference_id: int, ids: list[int
 
 
 def _check_times(starts: datetime, ends: datetime) -> None:
+    check_moment(starts, "starts_at")
+    check_moment(ends, "ends_at")
     if ends <= starts:
         raise InvalidInput("ends_at must be after starts_at", code="ends_before_starts", field="ends_at")
 

@@ -13,7 +13,7 @@ from domain.errors import InvalidInput
 from domain.models import DEFAULT_TZ, AuditEntry, BridgeSite, Conference, User
 from domain.text import like_pattern
 from domain.uow import UnitOfWork
-from domain.common import Page, paginate
+from domain.common import Page, check_moment, paginate
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ def _like(column: Any, text: str) -> Any:
 
 
 def _filtered(stmt: Select[Any], f: AuditFilter) -> Select[Any]:
+    check_moment(f.since, "since")
+    check_moment(f.until, "until")
     if f.since is not None and f.until is not None and f.until <= f.since:
         raise InvalidInput("the end of the time range must be after its start", code="ends_before_starts",
                            field="until")

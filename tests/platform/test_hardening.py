@@ -67,3 +67,63 @@ async def test_starting_checks_that_no_point_is_live_elsewhere(api: Api) -> None
     assert r.status_code == 200 and r.json()["status"] == "live"
     audit = await api.get(f"/api/audit?conference_id={other}", who="root")
     assert any(e["action"] == "conference.start_overridden" for e in audit["items"])
+
+
+# ---- no 500 from any date (item 6) ----
+from datetime import datetime as _dt, timedelta as _td, timezone as _tz  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+MOMENTS = st.datetimes(min_value=_dt(1, 1, 2), max_value=_dt(9999, 12, 30), timezones=st.timezones())
+ZONES = st.sampled_from(["Asia/Ho_Chi_Minh", "UTC", "Pacific/Kiritimati", "America/Adak", "Asia/Kathmandu"])
+
+
+def _in_range(moment: _dt) -> bool:
+    return _dt(2000, 1, 1, tzinfo=_tz.utc) <= moment.astimezone(_tz.utc) < _dt(2101, 1, 1, tzinfo=_tz.utc)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moment=MOMENTS, zone=ZONES)
+async def test_any_date_in_any_zone_is_accepted_in_range_and_422_outside(api: Api, moment: _dt, zone: str) -> None:
+    try:
+        ends = moment + _td(hours=2)
+    except OverflowError:
+        return
+    body = {"title": "Hội nghị", "starts_at": moment.isoformat(), "ends_at": ends.isoformat(), "timezone": zone}
+    r = await api.call("POST", "/api/conferences", json=body)
+    assert r.status_code < 500, r.text
+    if r.status_code == 201:
+        assert _in_range(moment) and _in_range(ends)
+        conf = r.json()["id"]
+        assert (await api.call("GET", f"/api/conferences/{conf}")).status_code == 200
+        assert (await api.call("GET", f"/api/conferences/{conf}/calendar.ics")).status_code == 200
+        assert (await api.call("GET", f"/api/conferences/{conf}/checkin/offline-kit")).status_code < 500
+    elif r.status_code == 422:
+        assert r.json()["code"] in ("date_out_of_range", "invalid_timezone") and r.json()["field"], r.text
+        if r.json()["code"] == "date_out_of_range":
+            assert not (_in_range(moment) and _in_range(ends))
+    else:  # an offset msgspec cannot read (+07:06:40): a 400 naming the field
+        assert r.status_code == 400 and r.json()["code"] == "invalid_input", r.text
+    for query in ({"from": moment.isoformat()}, {"to": moment.isoformat()}):
+        r = await api.call("GET", "/api/conferences", params=query)
+        assert r.status_code in (200, 400, 422), r.text
+        assert (r.status_code == 200) == _in_range(moment) or r.status_code == 400, (query, r.text)
+    r = await api.call("GET", "/api/audit", params={"since": moment.isoformat()})
+    assert r.status_code < 500, r.text
+
+
+async def test_an_ancient_scan_time_or_a_year_418_conference_is_a_422_naming_the_field(api: Api) -> None:
+    w = await make_world(api)
+    await api.post(f"/api/conferences/{w.conference}/schedule", expect=200)
+    r = await api.call("POST", f"/api/conferences/{w.conference}/checkin/offline", json={"scans": [{
+        "text": "BPAAAA", "nonce": "desk-1:000001", "scanned_at": "0003-01-01T00:00:00Z",
+        "conference_site_id": w.cs_qk3}]})
+    assert r.status_code == 422 and r.json()["code"] == "date_out_of_range" and r.json()["field"] == "scanned_at", \
+        r.text
+    r = await api.call("POST", "/api/conferences", json={"title": "Năm 418", "starts_at": "0418-05-01T08:00:00+07:00",
+                                                        "ends_at": "0418-05-01T10:00:00+07:00"})
+    assert r.status_code == 422 and r.json()["field"] == "starts_at"
+    r = await api.call("PATCH", f"/api/conferences/{w.conference}", json={"ends_at": "2101-01-01T10:00:00+07:00"})
+    assert r.status_code == 422 and r.json()["field"] == "ends_at"
+    r = await api.call("GET", "/api/conferences?to=-2.8e-173")
+    assert r.status_code in (400, 422) and r.json()["field"] == "to", r.text
