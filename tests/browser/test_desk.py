@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from domain.text import fold
 from tests.browser.conftest import CHROMIUM, DEMO_PASSWORDS, PHONE, axe_serious, shoot, sign_in
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -65,6 +66,10 @@ class Setup:
             for p in self.people[key]:
                 p["invitation_id"] = by_delegate[p["delegate_id"]]
         self.post(f"/api/conferences/{self.id}/schedule")
+        item = self.post(f"/api/conferences/{self.id}/agenda", {"kind": "discussion", "title": "Tham luận"})
+        r = self.page.request.put(f"{base}/api/conferences/{self.id}/speakers/current-item", headers=self.headers,
+                                  data={"agenda_item_id": item["id"]})
+        assert r.ok, r.text()
         for key in ("a", "b"):
             for p in self.people[key]:
                 p["pass"] = self.pass_of(p["invitation_id"])
@@ -173,6 +178,32 @@ def test_a_pass_of_another_point_names_the_right_point_and_focus_comes_back(page
     page.press("#manual-q", "Enter")
     page.wait_for_selector("#manual-results li")
     assert f"Khách mời {s.tag}" in page.inner_text("#manual-results")
+    # an expected delegate marked absent with a reason: counted as absent at once
+    absent = s.people["a"][3]
+    page.fill("#manual-q", fold(absent["full_name"]))
+    page.press("#manual-q", "Enter")
+    page.wait_for_selector(f"#manual-results li:has-text('{absent['full_name']}')")
+    page.click(f"#manual-results li:has-text('{absent['full_name']}') button:nth-of-type(2)")
+    page.select_option("#f-reason", "illness")
+    page.fill("#absence-form #f-note", "Nằm viện")
+    page.click("#absence-form button.primary")
+    page.wait_for_selector("#manual-results .tag-absent")
+    page.wait_for_function("() => document.getElementById('c-absent').textContent === '1'", timeout=10000)
+    page.wait_for_function("() => document.activeElement.id === 'scan'")
+    # the floor for a delegate of this point, its state following the chair's decision live
+    asker = s.people["a"][1]
+    page.click("#floor-open")
+    page.fill("#floor-q", fold(asker["full_name"]))
+    page.click(f"#floor-people button:has-text('{asker['full_name']}')")
+    page.fill("#floor-form #f-topic", "Kết quả chuyển đổi số")
+    page.fill("#floor-form #f-requested_minutes", "5")
+    page.click("#floor-form button.primary")
+    page.wait_for_selector("#floor-list li.req-pending")
+    request_id = page.get_attribute("#floor-list li", "data-request-id")
+    s.post(f"/api/conferences/{s.id}/speakers/requests/{request_id}/accept")
+    page.wait_for_selector("#floor-list li.req-queued", timeout=10000)
+    assert ("xếp thứ 1" if locale == "vi" else "queued at position 1") in page.inner_text("#floor-list")
+    page.wait_for_function("() => document.activeElement.id === 'scan'")
     assert not axe_serious(page), axe_serious(page)
     page.set_viewport_size(PHONE)
     assert not axe_serious(page), axe_serious(page)

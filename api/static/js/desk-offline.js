@@ -228,7 +228,7 @@ export class OfflineDesk {
     const item = {
       nonce, desk: this.desk, text, direction, scanned_at: at.toISOString(),
       conference_site_id: this.conferenceSiteId, local_result: result, invitation_id: invitationId,
-      home_site: homeSite, decided_ms: performance.now() - started,
+      home_site: homeSite, kit_id: this.kit?.kit_id ?? null, decided_ms: performance.now() - started,
     };
     this._remember(invitationId, direction, result);
     const db = await openDb();
@@ -266,7 +266,7 @@ export class OfflineDesk {
           headers: {"Content-Type": "application/json", "X-CSRF-Token": this.csrf},
           body: JSON.stringify({scans: items.map((i) => ({
             text: i.text, nonce: i.nonce, scanned_at: i.scanned_at, conference_site_id: i.conference_site_id,
-            direction: i.direction}))}),
+            direction: i.direction, ...(i.kit_id ? {kit_id: i.kit_id} : {})}))}),
         });
       } catch (_) {
         return answered.length ? answered : null;

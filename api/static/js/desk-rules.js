@@ -12,11 +12,14 @@ export const NOT_OPEN = "not_open";
 export const ENDED = "conference_ended";
 export const NOT_IN = "not_checked_in";
 export const OUTCOMES = [OK, ALREADY, WRONG_SITE, REVOKED, INVALID, NOT_OPEN, ENDED, NOT_IN];
+// Outcomes only the server gives (an uploaded scan whose time it does not accept).
+export const OUT_OF_RANGE = "scanned_at_out_of_range";
+export const SERVER_ONLY = [OUT_OF_RANGE];
 
 /** One sound and colour per class of outcome. */
 export const CLASS_OF = {
   [OK]: "ok", [ALREADY]: "warn", [WRONG_SITE]: "warn", [NOT_IN]: "warn",
-  [NOT_OPEN]: "closed", [ENDED]: "closed", [REVOKED]: "bad", [INVALID]: "bad",
+  [NOT_OPEN]: "closed", [ENDED]: "closed", [REVOKED]: "bad", [INVALID]: "bad", [OUT_OF_RANGE]: "closed",
 };
 
 /** The check-in window (rules.window); times are milliseconds since the epoch. Offline scans only. */
@@ -36,14 +39,14 @@ export function windowOf(conference, at) {
  * @param {{conferenceSiteId: number, direction: string, at: number, present: (id: number) => boolean}} scan
  */
 export function decide(kit, claims, scan) {
+  // The server's order (rules.decide): revoked, then the window, then the point, then presence. A pass missing
+  // from the kit's roster and from its revoked list is active at a point whose roster this desk does not hold.
   const seat = kit.roster.find((r) => r.invitation_id === claims.invitation_id);
-  if (!seat) {
-    return kit.revoked.some((r) => r.invitation_id === claims.invitation_id) ? REVOKED : WRONG_SITE;
-  }
-  if (seat.pass_version !== claims.version) return REVOKED;
+  if (!seat && kit.revoked.some((r) => r.invitation_id === claims.invitation_id)) return REVOKED;
+  if (seat && seat.pass_version !== claims.version) return REVOKED;
   const closed = windowOf(kit.conference, scan.at);
   if (closed) return closed;
-  if (seat.conference_site_id !== scan.conferenceSiteId) return WRONG_SITE;
+  if (!seat || seat.conference_site_id !== scan.conferenceSiteId) return WRONG_SITE;
   const present = scan.present(claims.invitation_id);
   if (scan.direction === "out") return present ? OK : NOT_IN;
   return present ? ALREADY : OK;

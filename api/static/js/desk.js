@@ -256,7 +256,7 @@ function nameOf(a) {
 }
 
 function classOf(result) {
-  return CLASS_OF[result] || (result === "scanned_at_out_of_range" ? "closed" : "bad");
+  return CLASS_OF[result] || "bad";
 }
 
 function showResult(item) {
@@ -273,6 +273,7 @@ function showResult(item) {
 
 function addRecent(item) {
   state.recent.unshift(item);
+  state.recent.sort((a, b) => b.at - a.at);
   state.recent.length = Math.min(state.recent.length, 20);
   paintRecent();
 }
@@ -372,8 +373,15 @@ function applySites(sites) {
   }
 }
 
+const COUNTS_KEY = `bridgepoint-desk-counts:${cfg.conferenceId}:${cfg.conferenceSiteId}`;
+
 function paintCounts() {
-  const me = state.sites.get(cfg.conferenceSiteId);
+  let me = state.sites.get(cfg.conferenceSiteId);
+  if (me) {
+    try { localStorage.setItem(COUNTS_KEY, JSON.stringify(me)); } catch (_) { /* private mode */ }
+  } else {
+    try { me = JSON.parse(localStorage.getItem(COUNTS_KEY) || "null"); } catch (_) { me = null; }
+  }
   if (!me) return;
   for (const key of ["present", "expected", "late", "walk_ins", "absent"]) {
     const value = me[key];
@@ -454,7 +462,7 @@ function onStatus(status) {
 function heartbeatLoop() {
   const connection = root.dataset.connection;
   if (state.live && (connection === "connected" || connection === "lost")) {
-    state.live.send({type: "heartbeat", site: cfg.siteCode});
+    state.live.send({type: "heartbeat", conference_site_id: cfg.conferenceSiteId});
   }
   setTimeout(heartbeatLoop, state.heartbeat * 1000);
 }
@@ -484,7 +492,9 @@ for (const button of document.querySelectorAll(".steps .step")) {
       const me = state.sites.get(cfg.conferenceSiteId);
       if (me) Object.assign(me, {readiness: answer.readiness, connection: answer.connection});
       paintSites();
-      if (button.dataset.step === "connected") state.live?.send({type: "heartbeat", site: cfg.siteCode});
+      if (button.dataset.step === "connected") {
+        state.live?.send({type: "heartbeat", conference_site_id: cfg.conferenceSiteId});
+      }
     } catch (e) {
       $("site-state").textContent = e instanceof Unreachable ? t("needs_link") : e.message;
     }
@@ -516,7 +526,7 @@ function personLine(p) {
     tag.textContent = t("present_now");
     who.append(" ", tag);
   }
-  if (p.absence) {
+  if (p.absence && !p.absence.superseded) {
     const tag = document.createElement("span");
     tag.className = "tag tag-absent";
     tag.textContent = t("absent_marked", {reason: t(`reason_${p.absence.reason}`)});
@@ -546,11 +556,12 @@ async function runManualSearch() {
       const actions = document.createElement("span");
       actions.className = "actions";
       if (!p.fromKit) {
-        const out = state.direction === "out";
+        const out = Boolean(p.present);  // someone in the room can only go out, and the other way round
         actions.append(button(out ? t("check_out") : t("check_in"), () => manual(p, out ? "out" : "in"),
                               "primary"));
-        if (!p.present) actions.append(button(p.absence ? t("undo_absent") : t("absent"),
-                                              () => (p.absence ? clearAbsence(p) : openAbsence(p))));
+        const absent = p.absence && !p.absence.superseded;
+        if (!p.present) actions.append(button(absent ? t("undo_absent") : t("absent"),
+                                              () => (absent ? clearAbsence(p) : openAbsence(p))));
         actions.append(button(t("floor"), () => openFloor(p)));
       } else {
         actions.append(document.createTextNode(t("needs_link")));
@@ -598,7 +609,7 @@ $("absence-form").addEventListener("submit", async (event) => {
   const form = event.target;
   const error = form.querySelector(".error");
   try {
-    await api("PUT", `checkin/absences/${absenceFor.invitation_id}`,
+    await api("PUT", `invitations/${absenceFor.invitation_id}/absence`,
               {reason: form.reason.value, note: form.note.value.trim()});
     $("absence-dialog").close();
     runManualSearch();
@@ -610,7 +621,7 @@ $("absence-form").addEventListener("submit", async (event) => {
 
 async function clearAbsence(person) {
   try {
-    await api("DELETE", `checkin/absences/${person.invitation_id}`);
+    await api("DELETE", `invitations/${person.invitation_id}/absence`);
     runManualSearch();
   } catch (e) {
     $("manual-status").textContent = e instanceof Unreachable ? t("needs_link") : e.message;
@@ -795,15 +806,29 @@ async function registerWorker() {
   } catch (_) { /* the page still works online */ }
 }
 
-/** After a reload: what is still waiting for the server is listed among the last scans. */
+/** After a reload: this point's last scans from the server (every desk of the point), then what is still
+ * waiting for the server, newest first. */
 async function restoreRecent() {
+  if (navigator.onLine) {
+    try {
+      const page = await api("GET", `checkin/sites/${cfg.conferenceSiteId}/scans?limit=20`, undefined,
+                             {timeoutMs: 3000});
+      for (const r of page.items.slice().reverse()) {
+        state.recent.unshift({nonce: r.nonce, text: "", at: new Date(r.at), direction: r.direction,
+                              pending: false, offline: false, result: r.result, answer: r.outcome});
+      }
+    } catch (_) { /* no link: the queue below is what there is */ }
+  }
+  const known = new Set(state.recent.map((i) => i.nonce));
   for (const q of (await offline.queued()).slice(-20)) {
+    if (known.has(q.nonce)) continue;
     const seat = q.invitation_id != null ? offline.seat(q.invitation_id) : null;
     state.recent.unshift({nonce: q.nonce, text: q.text, at: new Date(q.scanned_at), direction: q.direction,
                           pending: false, offline: true, result: q.local_result,
                           answer: {delegate: seat ? {full_name: seat.full_name, rank: seat.rank, unit: seat.unit}
                                    : null}});
   }
+  state.recent.sort((a, b) => b.at - a.at);
   state.recent.length = Math.min(state.recent.length, 20);
   paintRecent();
 }
@@ -815,6 +840,7 @@ async function start() {
   await offline.load();
   await restoreRecent();
   await paintQueue();
+  paintCounts();  // the last counts the live view gave, until it speaks again
   paintSites();
   if (navigator.onLine) {
     const fresh = await offline.refresh();
