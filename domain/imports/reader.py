@@ -344,8 +344,25 @@ class _Lines:
             self._fill()
 
 
+def _count_records(stream: BinaryIO, encoding: str, skip: int, cap: int) -> None:
+    """A first pass that only counts (the csv module's C reader, nothing kept): a file with too many rows is refused
+    before a single row is looked at, and one that cannot be decoded likewise."""
+    n = 0
+    for n, _row in enumerate(csv.reader(_Lines(stream, encoding, skip), delimiter="\t"), start=1):
+        if n > cap:
+            break
+    stream.seek(0)
+    if n > cap:
+        raise problem("import_too_many_rows", f"the file has more than {cap - HEADER_ROOM} rows",
+                      limit=cap - HEADER_ROOM)
+
+
 def _csv(stream: BinaryIO, head: bytes, limits: Limits) -> Table:
     encoding, skip = _encoding(head)
+    try:
+        _count_records(stream, encoding, skip, limits.max_rows + HEADER_ROOM)
+    except csv.Error:
+        stream.seek(0)  # the real pass names the line
     lines = _Lines(stream, encoding, skip)
     first = next(lines, "")
     delimiter = _delimiter(first)

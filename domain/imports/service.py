@@ -345,11 +345,17 @@ class _People:
     def __init__(self) -> None:
         self.by_email: dict[str, list[Any]] = {}
         self.by_name_unit: dict[tuple[str, int | None], list[Any]] = {}
+        self.by_name: dict[str, list[Any]] = {}  # only when some row names a person by their name alone
 
     @classmethod
-    async def load(cls, s: AsyncSession, emails: set[str], unit_ids: set[int | None]) -> "_People":
+    async def load(cls, s: AsyncSession, emails: set[str], unit_ids: set[int | None],
+                   everyone: bool = False) -> "_People":
         found: dict[int, Any] = {}
         cols = (Delegate.id, *(getattr(Delegate, f) for f in DELEGATE_FIELDS))
+        if everyone:
+            emails, unit_ids = set(), set()
+            for d in (await s.execute(select(*cols))).all():
+                found[d.id] = d
         for chunk in _chunks(sorted(emails)):
             for d in (await s.execute(select(*cols).where(func.lower(Delegate.email).in_(chunk)))).all():
                 found[d.id] = d
@@ -365,14 +371,16 @@ class _People:
             if d.email:
                 people.by_email.setdefault(d.email.lower(), []).append(d)
             people.by_name_unit.setdefault((fold(d.full_name), d.unit_id), []).append(d)
+            if everyone:
+                people.by_name.setdefault(fold(d.full_name), []).append(d)
         return people
 
 
 def _identify(people: _People, r: ParsedRow, cols: _Cols, unit_id: int | None, errors: list[RowError],
-              allow_duplicates: bool) -> Any:
+              allow_duplicates: bool, by_name_alone: bool = False) -> Any:
     """The registered delegate a row names (None: nobody yet), by e-mail, else by name and unit; a possible
     duplicate or an ambiguous name is an error (with `allow_duplicates`, a row with an e-mail of its own is
-    another person)."""
+    another person). `by_name_alone`: a row without a unit names whoever has that name, if only one has it."""
     v = r.values
     email = v.get("email", "").lower()
     if email:
@@ -383,6 +391,13 @@ def _identify(people: _People, r: ParsedRow, cols: _Cols, unit_id: int | None, e
             errors.append(cols.error(r, "email", "ambiguous_delegate", v["email"],
                                      ids=", ".join(f"#{d.id}" for d in found)))
             return None
+    if by_name_alone:
+        same = people.by_name.get(fold(v.get("full_name", "")), [])
+        if len(same) > 1:
+            errors.append(cols.error(r, "full_name", "ambiguous_delegate", v.get("full_name", ""),
+                                     ids=", ".join(f"#{d.id}" for d in same[:20])))
+            return None
+        return same[0] if same and not (email and same[0].email and same[0].email.lower() != email) else None
     same = people.by_name_unit.get((fold(v.get("full_name", "")), unit_id), [])
     if not same:
         return None
@@ -400,11 +415,15 @@ def _identify(people: _People, r: ParsedRow, cols: _Cols, unit_id: int | None, e
     return None
 
 
-async def _people_for(s: AsyncSession, rows: list[ParsedRow], units: _Units, cols: _Cols
+async def _people_for(s: AsyncSession, rows: list[ParsedRow], units: _Units, cols: _Cols, *,
+                      names_alone: bool = False
                       ) -> tuple[_People, list[tuple[ParsedRow, list[RowError], bool, int | None]]]:
+    """The registered people the rows may name. `names_alone`: rows without a unit may name anyone by name (an
+    invitation list), so everyone is loaded when such a row comes."""
     resolved = []
     emails: set[str] = set()
     unit_ids: set[int | None] = set()
+    everyone = False
     for r in rows:
         errors = list(r.errors)
         given, unit_id = units.resolve(r, cols, errors)
@@ -413,7 +432,8 @@ async def _people_for(s: AsyncSession, rows: list[ParsedRow], units: _Units, col
             if "email" in r.values:
                 emails.add(r.values["email"].lower())
             unit_ids.add(unit_id)
-    return await _People.load(s, emails, unit_ids), resolved
+            everyone = everyone or (names_alone and not given)
+    return await _People.load(s, emails, unit_ids, everyone), resolved
 
 
 def _person_key(r: ParsedRow, unit_id: int | None) -> tuple[Any, ...]:
@@ -485,16 +505,16 @@ async def _plan_invitations(s: AsyncSession, p: Principal, rows: list[ParsedRow]
                             ctx: dict[str, Any]) -> _Plan:
     conf: Conference = ctx["conference"]
     units = await _Units.load(s)
-    people, resolved = await _people_for(s, rows, units, cols)
+    people, resolved = await _people_for(s, rows, units, cols, names_alone=True)
     points = dict((await s.execute(select(BridgeSite.code, ConferenceSite.id).join(
         ConferenceSite, ConferenceSite.site_id == BridgeSite.id).where(ConferenceSite.conference_id == conf.id)
                                   )).tuples().all())
     known_codes = set((await s.execute(select(BridgeSite.code))).scalars().all()) if rows else set()
     matched: list[tuple[ParsedRow, list[RowError], Any]] = []
-    for r, errors, _given, unit_id in resolved:
+    for r, errors, given, unit_id in resolved:
         current = None
         if not errors:
-            current = _identify(people, r, cols, unit_id, errors, False)
+            current = _identify(people, r, cols, unit_id, errors, False, by_name_alone=not given)
             if current is None and not errors:
                 errors.append(cols.error(r, "full_name", "delegate_not_found", r.values.get("full_name", "")))
         code = r.values.get("point_code")
