@@ -117,8 +117,15 @@ function itemQuery() {
 
 // ---- reordering (versioned) --------------------------------------------------------------------------------------
 let staleMine = null;
+let reordering = false;   // one reorder at a time: quick moves in a row are sent one after the other
+let nextOrder = null;     // the order wanted after the one in flight
 
 async function reorder(ids, version) {
+  if (reordering) {
+    nextOrder = ids;
+    return;
+  }
+  reordering = true;
   alertText("");
   try {
     const next = await call("POST", "/reorder", {entry_ids: ids, version, agenda_item_id: state.agenda_item_id});
@@ -129,10 +136,20 @@ async function reorder(ids, version) {
       // Someone else changed the list meanwhile: show the order as it is now and ask again.
       const fresh = await call("GET", `/${itemQuery()}`).catch(() => null);
       if (fresh) show(fresh, {force: true});
-      askAgain(ids);
+      askAgain(nextOrder || ids);
+      nextOrder = null;
     } else {
       alertText(fmt(T.failed, {detail: problem.message}));
+      nextOrder = null;
       show(state, {force: true});  // put the rows back where the server has them
+    }
+  } finally {
+    reordering = false;
+    const wanted = nextOrder;
+    nextOrder = null;
+    // the chair's own earlier move is no conflict: the next one goes on the version it produced
+    if (wanted && wanted.join(",") !== (state?.waiting || []).map((e) => e.id).join(",")) {
+      reorder(wanted, state.version);
     }
   }
 }
@@ -253,8 +270,7 @@ function personKey(e) {
 function fillPerson(el, e) {
   el.querySelector(".rank").textContent = e.rank || "";
   el.querySelector(".full-name").textContent = e.delegate_name;
-  el.querySelector(".site").textContent = e.site_name || e.site_code || "";
-  el.querySelector(".unit").textContent = e.unit_name || "";
+  el.querySelector(".where").textContent = [e.site_name || e.site_code, e.unit_name].filter(Boolean).join(" · ");
   el.querySelector(".topic").textContent = e.topic || "";
   el.querySelector(".kind").hidden = e.kind !== "point_of_order";
 }
@@ -493,6 +509,7 @@ function renderTotals() {
   const sites = totals?.sites || [];
   const delegates = totals?.delegates || [];
   $("totals-empty").hidden = sites.length > 0;
+  document.querySelector(".totals-tables").hidden = sites.length === 0;
   $("totals-sites").querySelector("tbody").replaceChildren(...sites.map((s) => {
     const tr = document.createElement("tr");
     tr.append(cell(s.site_name), cell(String(s.speeches), "num"), cell(mmss(s.seconds), "num"));
