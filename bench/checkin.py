@@ -9,7 +9,11 @@ server process is started on a free loopback port, and then
      latency measured from its scheduled send time (so queueing cannot hide).
 Every scan must come back `ok`. Prints one JSON line at the end.
 
-    .venv/bin/python bench/checkin.py [--seconds 12] [--scanners 32] [--rate 200] [--sqlite-only]
+    .venv/bin/python bench/checkin.py [--seconds 12] [--scanners 32] [--rate 200] [--workers 1]
+                                      [--sqlite-only | --postgres-only]
+
+`--workers N` runs `bridgepoint serve --workers N` (one listening socket shared by N processes; their CPU is
+summed). The issue-15 target is `--postgres-only --scanners 16`: ≥ 1,500 check-ins/s with one worker.
 """
 from __future__ import annotations
 
@@ -90,14 +94,14 @@ async def load(url: str, keys: Path, sizes: list[int]) -> list[tuple[int, list[S
 
 
 class Server:
-    def __init__(self, url: str, data_dir: Path) -> None:
+    def __init__(self, url: str, data_dir: Path, workers: int = 1) -> None:
         self.port = free_port()
         env = {**os.environ, "BRIDGEPOINT_DATABASE_URL": url, "BRIDGEPOINT_DATA_DIR": str(data_dir)}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"], cwd=ROOT, env=env)
+             "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=env)
 
-    async def ready(self, timeout: float = 60) -> None:
+    async def ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -115,8 +119,14 @@ class Server:
         raise RuntimeError("the server did not come up")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far."""
-        return cpu_seconds(self.proc.pid)
+        """User + system CPU time the server's processes (the workers too) have used so far."""
+        total = 0.0
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            try:
+                total += cpu_seconds(pid)
+            except OSError:
+                pass
+        return total
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
@@ -124,6 +134,14 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        kids = [int(k) for k in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return kids + [g for k in kids for g in _children(k)]
 
 
 class Connection:
@@ -216,14 +234,14 @@ async def bench(backend: str, url: str, args: argparse.Namespace) -> dict[str, A
     with tempfile.TemporaryDirectory(prefix="bp-bench-") as tmp:
         data = Path(tmp)
         url = url or f"sqlite+aiosqlite:///{data / 'bench.db'}"
-        per_site = int(args.seconds * 2500 / min(args.scanners, SITES)) + 40
+        per_site = int(args.seconds * 2500 * max(1, args.workers) / min(args.scanners, SITES)) + 40
         (big, scans), (usual, paced_scans) = await load(url, data / "keys", [
             per_site * SITES, int(args.seconds * args.rate) + 600])
         queues: dict[int, deque[Scan]] = defaultdict(deque)
         for scan in scans:
             queues[scan[1]].append(scan)
         scanners = list(queues.values())[: args.scanners]
-        server = Server(url, data)
+        server = Server(url, data, args.workers)
         try:
             await server.ready()
             await sustained(server.port, big, [deque(q.popleft() for _ in range(20)) for q in scanners], 2)
@@ -234,7 +252,7 @@ async def bench(backend: str, url: str, args: argparse.Namespace) -> dict[str, A
             steady = await paced(server.port, usual, paced_scans, args.seconds, args.rate)
         finally:
             server.stop()
-        return {"backend": backend, "sustained": {"invitations": len(scans), **fast},
+        return {"backend": backend, "workers": args.workers, "sustained": {"invitations": len(scans), **fast},
                 "paced": {"invitations": len(paced_scans), **steady}}
 
 
@@ -243,10 +261,16 @@ async def main() -> int:
     ap.add_argument("--seconds", type=float, default=12)
     ap.add_argument("--scanners", type=int, default=32)
     ap.add_argument("--rate", type=int, default=200)
-    ap.add_argument("--sqlite-only", action="store_true")
+    ap.add_argument("--workers", type=int, default=1)
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--sqlite-only", action="store_true")
+    only.add_argument("--postgres-only", action="store_true")
     args = ap.parse_args()
-    runs = [await bench("sqlite", "", args)]
+    runs = [] if args.postgres_only else [await bench("sqlite", "", args)]
     pg = os.environ.get("BRIDGEPOINT_TEST_POSTGRES_URL")
+    if args.postgres_only and not pg:
+        print("--postgres-only: BRIDGEPOINT_TEST_POSTGRES_URL is not set (make bench starts a server)", file=sys.stderr)
+        return 2
     if pg and not args.sqlite_only:
         runs.append(await bench("postgres", await fresh_postgres(pg), args))
     summary = {"bench": "checkin", "cpus": os.cpu_count(), "runs": runs}
