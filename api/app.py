@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from litestar.static_files import create_static_files_router
 
-from api import controllers, pages
+from api import controllers, openapi, pages
 from api.controllers import mail
 from api.auth import PUBLIC_PATHS, AuthMiddleware, LocaleMiddleware, PrincipalCache, provide_principal, provide_uow
 from api.controllers.agenda import AgendaController
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.realtime = Realtime.for_app(app.state)
         app.state.publisher = app.state.realtime.publish
         app.state.realtime.start()
+        openapi.install(app)  # an exact contract: problem responses, media types, closed request bodies
 
     async def shutdown(app: Litestar) -> None:
         await app.state.realtime.stop()

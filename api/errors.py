@@ -93,14 +93,31 @@ def _field_of(error: dict[str, Any]) -> str | None:
     return str(key) if key else None
 
 
+def _query_names(request: Request, errors: list[dict[str, Any]]) -> None:
+    """A query parameter is named as the client sent it (`from`), not as the handler calls it (`date_from`)."""
+    try:
+        parameters = request.scope["route_handler"].parsed_fn_signature.parameters  # type: ignore[index]
+    except (KeyError, AttributeError):
+        return
+    for e in errors:
+        found = parameters.get(str(e.get("key"))) if e.get("source") == "query" else None
+        alias = getattr(getattr(found, "kwarg_definition", None), "query", None)
+        if alias:
+            e["key"] = alias
+
+
 def validation_error(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
     errors = [e for e in (exc.extra or []) if isinstance(e, dict)] if isinstance(exc.extra, list) else []
+    _query_names(request, errors)
     fields = [f for f in (_field_of(e) for e in errors) if f]
     detail = "; ".join(str(e.get("message")) for e in errors) or str(exc.detail)
     malformed = any("malformed" in str(e.get("message", "")).lower() or "JSON is malformed" in str(e.get("message", ""))
                     for e in errors) or "malformed" in str(exc.detail).lower()
     code = "malformed_json" if malformed else "invalid_input"
-    return problem(request, 400, code, detail, fields[0] if fields else None,
+    # A body that cannot be read is a 400; a path or query value that is not a valid id, number or date is a 422
+    # (the request is well-formed, one of its values is not), like the services' own checks.
+    in_parameters = bool(errors) and all(e.get("source") in ("query", "path", "header", "cookie") for e in errors)
+    return problem(request, 422 if in_parameters else 400, code, detail, fields[0] if fields else None,
                    {"errors": [{"field": _field_of(e), "message": e.get("message"), "source": e.get("source")}
                                for e in errors]})
 
@@ -111,7 +128,10 @@ def http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]]
         return server_error(request, exc)
     # A plain 400 (not a ValidationException) comes from decoding the body: truncated, not JSON, bad UTF-8.
     code = HTTP_CODES.get(status, "malformed_json" if status == 400 else "bad_request")
-    return problem(request, status, code, str(exc.detail))
+    response = problem(request, status, code, str(exc.detail))
+    if status == 405 and exc.headers and "allow" in {k.lower() for k in exc.headers}:  # 405 says what is allowed
+        response.headers["Allow"] = next(v for k, v in exc.headers.items() if k.lower() == "allow")
+    return response
 
 
 def server_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:

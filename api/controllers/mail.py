@@ -24,7 +24,7 @@ from domain.mail.feeds import Feed
 from domain.uow import UnitOfWork
 from api.params import ConferenceId, Lang, Limit, Offset, PathId, QueryId, Token
 
-ICS = "text/calendar; charset=utf-8"
+ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to text types (said twice before)
 
 
 def mail_context(state: State) -> MailContext:
@@ -42,7 +42,9 @@ def start_worker(state: State) -> OutboxWorker:
 
 
 def _ics(feed: Feed) -> Response[bytes]:
-    return Response(feed.body, media_type=ICS, headers={"Content-Disposition": f'inline; filename="{feed.filename}"'})
+    # A feed holds people's schedules and its URL may be a secret: never kept by shared caches or the browser's.
+    return Response(feed.body, media_type=ICS, headers={"Content-Disposition": f'inline; filename="{feed.filename}"',
+                                                        "Cache-Control": "private, no-store"})
 
 
 @get("/p/{token:str}/agenda", operation_id="personalAgendaPage", tags=["delegates"], exclude_from_auth=True,

@@ -127,3 +127,57 @@ async def test_an_ancient_scan_time_or_a_year_418_conference_is_a_422_naming_the
     assert r.status_code == 422 and r.json()["field"] == "ends_at"
     r = await api.call("GET", "/api/conferences?to=-2.8e-173")
     assert r.status_code in (400, 422) and r.json()["field"] == "to", r.text
+
+
+# ---- an exact contract (item 11) ----
+async def test_the_openapi_document_declares_problems_media_types_and_closed_bodies(api: Api) -> None:
+    spec = await api.get("/schema/openapi.json", who=None)
+    problem = "application/problem+json"
+    ops = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
+           if method in ("get", "post", "put", "patch", "delete")]
+    assert len(ops) > 100
+    for path, method, op in ops:
+        codes = op["responses"]
+        for code in ("400", "422", "404"):
+            if path != "/health":
+                assert problem in codes[code]["content"], (path, method, code)
+        if path.startswith("/api/") and not path.startswith("/api/auth/login"):
+            assert "401" in codes and "403" in codes, (path, method)
+        if method != "get":
+            assert "409" in codes, (path, method)
+    by_id = {op["operationId"]: (path, op) for path, _, op in ops}
+    assert "429" in by_id["login"][1]["responses"]
+    assert "text/calendar" in by_id["conferenceCalendar"][1]["responses"]["200"]["content"]
+    assert "text/calendar" in by_id["delegateCalendarFeed"][1]["responses"]["200"]["content"]
+    assert "image/png" in by_id["getPassPng"][1]["responses"]["200"]["content"]
+    assert "image/svg+xml" in by_id["getPassSvg"][1]["responses"]["200"]["content"]
+    assert any(kind == "application/pdf" for _, op in by_id.values()
+               for kind in op["responses"].get("200", {}).get("content", {}))
+    schemas = spec["components"]["schemas"]
+    assert schemas["ConferenceCreate"]["additionalProperties"] is False
+    assert schemas["LoginIn"]["additionalProperties"] is False
+    assert schemas["ConferenceOut"].get("additionalProperties") is not False
+
+
+async def test_feeds_405_and_bad_query_values_answer_exactly(api: Api) -> None:
+    w = await make_world(api)
+    r = await api.call("GET", f"/api/conferences/{w.conference}/calendar.ics", expect=200)
+    assert r.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert r.headers["cache-control"] == "private, no-store"
+    url = (await api.get(f"/api/delegates/{w.delegates['ngoc']}/calendar-feed"))["url"]
+    r = await api.client.get(url.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    assert r.status_code == 200 and r.headers["content-type"].count("charset") == 1
+    assert r.headers["cache-control"] == "private, no-store"
+    r = await api.call("DELETE", "/health")
+    assert r.status_code == 405 and "GET" in r.headers["allow"] and r.json()["code"] == "method_not_allowed"
+    for query in ("limit=abc", "limit=0", "site_id=-1", "site_id=1.5", "to=-2.8e-173", "from=yesterday"):
+        r = await api.call("GET", f"/api/conferences?{query}")
+        assert r.status_code == 422 and r.json()["field"] in query, (query, r.text)
+
+
+async def test_the_sub_resources_of_a_deleted_point_are_404(api: Api) -> None:
+    site = (await api.post("/api/sites", {"code": "DC-XOA", "name": "Điểm cầu tạm"}))["id"]
+    await api.call("DELETE", f"/api/sites/{site}", expect=200)
+    for sub in ("", "/calendar.ics", "/notices"):
+        r = await api.call("GET", f"/api/sites/{site}{sub}")
+        assert r.status_code == 404 and r.json()["code"] == "site_not_found", (sub, r.text)
