@@ -107,6 +107,7 @@ def render(doc: Document) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import (LongTable, Paragraph, SimpleDocTemplate, Spacer,
                                     TableStyle)
     font, bold = _pdf_fonts()
@@ -165,8 +166,15 @@ def render(doc: Document) -> bytes:
             numeric = [all(isinstance(r[i], (int, float)) or r[i] in (None, "") for r in shown[:50])
                        for i in range(len(block.header))]
             data = [[Paragraph(esc(h), head) for h in block.header]]
+            room = [w * unit - 5 for w in weights]  # the cell's padding off
+
+            def cell(i: int, v: object) -> Any:
+                text = _cell(v)
+                if numeric[i] or stringWidth(text, font, 7.5) <= room[i]:
+                    return text  # a plain string: a Paragraph only where the text must wrap (ten times slower)
+                return Paragraph(esc(text), small)
             for r in shown:
-                data.append([_cell(v) if numeric[i] else Paragraph(esc(_cell(v)), small) for i, v in enumerate(r)])
+                data.append([cell(i, v) for i, v in enumerate(r)])
             t = LongTable(data, colWidths=[w * unit for w in weights], repeatRows=1)
             style = [("FONTNAME", (0, 1), (-1, -1), font), ("FONTSIZE", (0, 1), (-1, -1), 7.5),
                      ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
