@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bench.checkin import SITES, Connection, Scan, Server, load, percentile  # noqa: E402
 
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
-PASSWORD = "desk-bench-2026"
+PASSWORD = "tram-quet-the-hoi-truong-7"
 
 
 def pct(values: list[float], q: float) -> float:
