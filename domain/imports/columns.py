@@ -77,7 +77,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 # alternatives: one of them must be there (the unit of a delegate by code or by name)
-ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {"invitations": (("point_code",),)}
+ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {}
 # the ordinal column of every office list: known, never reported as ignored
 _ORDINAL = {"stt", "tt", "sott", "no", "so", "n", "nr"}
 
