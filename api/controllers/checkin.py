@@ -11,7 +11,8 @@ from litestar.di import Provide
 
 from api.auth import new_uow
 from api.schemas.checkin import (AttendanceOut, CheckInOut, ManualIn, OfflineKitOut, OfflineUploadIn,
-                                             OfflineUploadOut, RecentScansOut, RelocationIn, RelocationOut,
+                                             OfflineUploadOut, PointRequestsOut, RecentScansOut, RelocationIn,
+                                             RelocationOut,
                                              RosterPage, ScanIn, SiteStatusIn, SiteStatusOut, WalkInIn)
 from api.params import ConferenceId, ConferenceSiteId, Limit, Offset, PickLimit, QueryId, Search
 from domain.access import Principal
@@ -20,7 +21,7 @@ from domain.checkin.rules import OK
 from domain.db import utcnow
 from domain.models import InvitationStatus, Readiness
 from domain.checkin import roster as checkin_roster, offline
-from domain.checkin import relocations, site as site_checkin
+from domain.checkin import floor as desk_floor, relocations, site as site_checkin
 from domain.uow import UnitOfWork
 
 
@@ -133,6 +134,15 @@ class CheckinController(Controller):
                      principal: Principal, limit: PickLimit = 20) -> RecentScansOut:
         items = await checkin_roster.recent_scans(uow, principal, conference_id, conference_site_id, limit=limit)
         return msgspec.convert({"items": items}, RecentScansOut, strict=False)
+
+    @get("/sites/{conference_site_id:int}/floor-requests", operation_id="pointFloorRequests",
+         description="The newest floor requests for delegates of one bridge point, newest first, each with its "
+                     "live state: pending, queued (with its position on the list), speaking, spoken, declined "
+                     "(with the reason), withdrawn, or removed. Re-read it when a speakers frame arrives.")
+    async def floor_requests(self, conference_id: ConferenceId, conference_site_id: ConferenceSiteId,
+                             uow: UnitOfWork, principal: Principal, limit: PickLimit = 50) -> PointRequestsOut:
+        items = await desk_floor.point_requests(uow, principal, conference_id, conference_site_id, limit=limit)
+        return msgspec.convert({"items": items}, PointRequestsOut, strict=False)
 
     @patch("/sites/{conference_site_id:int}", operation_id="checkInSite",
            description="Site check-in: the operator reports the point ready (audio/video test passed, with a "

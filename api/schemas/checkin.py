@@ -110,6 +110,28 @@ class RecentScansOut(Struct):
     items: list[RecentScanOut]
 
 
+class PointRequestOut(Struct, kw_only=True):
+    id: int
+    agenda_item_id: int
+    agenda_item_title: str
+    invitation_id: int
+    delegate_name: str
+    rank: str
+    kind: Literal["ordinary", "point_of_order"]
+    topic: str
+    requested_minutes: int | None
+    requested_at: datetime
+    live_status: Literal["pending", "queued", "speaking", "spoken", "declined", "withdrawn", "removed"]
+    position: int | None  # queued: the place among the waiting speakers of its list
+    decline_reason: str | None
+    resolved_at: datetime | None
+    entry_id: int | None
+
+
+class PointRequestsOut(Struct):
+    items: list[PointRequestOut]
+
+
 class OfflineResultOut(CheckInOut, kw_only=True):
     nonce: str
 

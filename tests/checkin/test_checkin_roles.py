@@ -84,6 +84,8 @@ MATRIX: list[tuple[str, str, Prep, dict[str, int]]] = [
      expect(200, op=403)),
     ("GET", "recent scans", fixed(C + "/checkin/sites/{w.cs_qk3}/scans"), expect(200)),
     ("GET", "recent scans elsewhere", fixed(C + "/checkin/sites/{w.cs_hq}/scans"), expect(200, op=403)),
+    ("GET", "floor requests of a point", fixed(C + "/checkin/sites/{w.cs_qk3}/floor-requests"), expect(200)),
+    ("GET", "floor requests elsewhere", fixed(C + "/checkin/sites/{w.cs_hq}/floor-requests"), expect(200, op=403)),
     ("GET", "attendance", fixed(C + "/attendance"), EVERYONE),
     ("GET", "pass", fixed(NGOC + "/pass"), expect(200, delegate=200)),
     ("GET", "pass at another site", fixed(VINH + "/pass"), expect(200, op=404, delegate=404)),
