@@ -44,7 +44,7 @@ from bench.checkin import paced  # noqa: E402
 from bench.support import cpu_seconds, free_port  # noqa: E402
 from domain.invitations.passes import Keyring, encode_pass  # noqa: E402
 
-USER, PASSWORD = "vanphong", "vanphong-demo"
+USER, PASSWORD = "vanphong", "vanphong-demo-2026"
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
 GOALS = {"lag_p99_ms": 1000, "long_task_max_ms": 200, "heap_max_mb": 150, "first_render_ms": 2000}
 
@@ -133,7 +133,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         try:
             server.ready()
             api = httpx.Client(base_url=server.base, timeout=30)
-            token = api.post("/api/auth/login", json={"username": USER, "password": PASSWORD}).json()["token"]
+            token = api.post("/api/auth/login", json={"username": USER, "password": PASSWORD}).json()["access_token"]
             auth = {"Authorization": f"Bearer {token}"}
             r = api.post(f"/api/conferences/{conf_id}/start", headers=auth)
             assert r.status_code in (200, 409), r.text[:300]

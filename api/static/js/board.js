@@ -299,6 +299,7 @@ function paintSpeakers() {
   const waiting = (sp.waiting || []).slice(0, 3);
   const items = waiting.map((w) => {
     const li = el("li", "next-entry");
+    li.dataset.entryId = w.id;
     li.append(el("span", "next-name", [w.rank, w.delegate_name].filter(Boolean).join(" ")),
               el("span", "next-site", w.site_name || ""));
     return li;
@@ -325,6 +326,7 @@ function tickClock() {
   let cls = "sp-clock";
   if (clockBase.remaining != null) {
     const remaining = clockBase.remaining - since;
+    third.clock.dataset.remaining = remaining.toFixed(2);
     text = fmtClock(remaining < 0 ? Math.floor(remaining) : Math.ceil(remaining));
     if (remaining < 0) cls += " overrun";
     else if (remaining <= 60) cls += " warning";
@@ -500,6 +502,8 @@ function paintHeader() {
 const chartBox = document.getElementById("board-chart");
 const unitChoice = document.getElementById("chart-unit");
 let series = null;   // {bucket, times: [s], total: [n], groups: {key: [n]}}
+const MINUTES = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
+const COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000];
 let chart = null;
 
 function populateUnitChoice(list) {
@@ -539,12 +543,18 @@ function drawChart() {
   }
   const fmtTime = (v) => clockTime(new Date(v * 1000), tz).slice(0, 5);
   chart = new uPlot({
-    width, height, legend: {show: true}, cursor: {show: false},
-    scales: {x: {time: true}, n: {auto: true}, c: {auto: true}},
+    width, height, legend: {show: false}, cursor: {show: false},
+    scales: {
+      // at least ten minutes wide, so that a few minutes of data still read as minutes
+      x: {time: true, range: (u, min, max) => [Math.min(min, max - 600), max + 60]},
+      n: {range: (u, min, max) => [0, Math.max(4, max)]}, c: {range: (u, min, max) => [0, Math.max(4, max)]},
+    },
     axes: [
-      {stroke: "#c9d1d9", grid: {stroke: "#2d333b"}, values: (u, vals) => vals.map(fmtTime)},
-      {scale: "n", stroke: "#c9d1d9", grid: {stroke: "#2d333b"}, label: t("perMinute")},
-      {scale: "c", side: 1, stroke: "#7ee2a8", grid: {show: false}, label: t("cumulative")},
+      {stroke: "#c9d1d9", grid: {stroke: "#2d333b"}, space: 70, incrs: MINUTES, values: (u, vals) => vals.map(fmtTime)},
+      {scale: "n", stroke: "#c9d1d9", grid: {stroke: "#2d333b"}, label: t("perMinute"), incrs: COUNTS,
+       values: (u, vals) => vals.map(num)},
+      {scale: "c", side: 1, stroke: "#7ee2a8", grid: {show: false}, label: t("cumulative"), incrs: COUNTS,
+       values: (u, vals) => vals.map(num)},
     ],
     series: [
       {value: (u, v) => (v == null ? "" : fmtTime(v))},
@@ -595,7 +605,7 @@ setInterval(() => {
 }, 250);
 
 live = new LiveClient({conferenceId, token, onSnapshot, onEvent, onStatus: showStatus,
-                       pingSeconds: Number(cfg.pingSeconds || 5), deadSeconds: Number(cfg.deadSeconds || 4)});
+                       pingSeconds: Number(cfg.pingSeconds || 4), deadSeconds: Number(cfg.deadSeconds || 3)});
 window.boardLive = live;
 loadLayout().catch(() => { layoutLoaded = true; regroup(); });
 refreshSeries();

@@ -31,7 +31,7 @@ export class LiveClient {
    * @param {number} [options.maxBackoffMs]
    */
   constructor({conferenceId, token = null, since = null, onSnapshot = () => {}, onEvent = () => {},
-               onStatus = () => {}, url = null, pingSeconds = 5, deadSeconds = 4,
+               onStatus = () => {}, url = null, pingSeconds = 4, deadSeconds = 3,
                minBackoffMs = 500, maxBackoffMs = 15000} = {}) {
     this.conferenceId = conferenceId;
     this.token = token;
@@ -242,9 +242,10 @@ export class LiveClient {
   _schedulePing() {
     if (this.pingMs <= 0) return;
     clearInterval(this._pingTimer);
+    // Checked every second: a socket idle for pingMs is pinged (a busy one never is).
     this._pingTimer = setInterval(() => {
-      if (Date.now() - this._lastMessageAt >= this.pingMs - 50) this._ping();
-    }, this.pingMs);
+      if (!this._deadTimer && Date.now() - this._lastMessageAt >= this.pingMs) this._ping();
+    }, Math.min(1000, this.pingMs));
   }
 
   _dead() {
