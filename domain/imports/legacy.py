@@ -97,7 +97,8 @@ _QUICK = re.compile(
     "[" + re.escape("".join(sorted(_SIGNATURE))) + "]"  # a legacy character
     + "|[a-zđ" + re.escape("".join(sorted(_MARKED_LOWER))) + "][" + re.escape("".join(sorted(
         ch for ch in _MARKED if ch.isupper()))) + "]"  # a Vietnamese capital inside a word
-    + "|[aeuyAEUY][" + re.escape("".join(sorted(_MARKED))) + "]"  # an unmarked vowel then a marked one
+    + "|[aeAE][" + re.escape("".join(sorted(_MARKED))) + "]"  # «a», «e» never take a marked vowel after them
+    + "|[uUyY][ùõÙÕ]"  # nor «u», «y» these (VNI's «uù», «yõ»)
     + "|[oO][" + re.escape("".join(sorted(ch for ch in _MARKED if _FAMILY.get(ch.lower()) not in ("a", "ă", "e"))))
     + "]")
 # a word: letters, with the legacy encodings' symbols among them («C«ng», «H\u00ad¬ng», «§¹i»)

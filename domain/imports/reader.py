@@ -82,7 +82,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 def cell_text(value: Any) -> str:
     """A cell as text: NFC, white space (tabs, line breaks, no-break spaces) collapsed, controls removed; whole
     numbers without «.0»; dates as ISO."""
-    if value is None or value == "":
+    if type(value) is str:
+        if value.isascii() and value.isprintable() and "  " not in value and value == value.strip():
+            return value  # the common case, without the work
+    elif value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -93,8 +96,8 @@ def cell_text(value: Any) -> str:
     if isinstance(value, timedelta):
         return str(value)
     text = value if isinstance(value, str) else str(value)
-    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip():
-        return text  # the common case, without the work
+    if not text:
+        return ""
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
     return _SPACE.sub(" ", text).strip()
 

@@ -7,10 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.models import BridgeSite, Delegate, InvitationRole, Unit
-from domain.text import fold
 
 from . import legacy
 from .columns import COLUMNS, Header, find_header
+from .folding import fast_fold as fold
 from .reader import Limits, Table, cell_text, column_letter, problem
 
 
