@@ -161,6 +161,7 @@ def acknowledgements_document(r: AcknowledgementReport) -> Document:
 
 
 def trends_document(r: TrendsReport) -> Document:
+    months = r.active_months
     period = f"{r.month_label(r.first)} – {r.month_label(r.last)}"
     facts = [(gettext("Period"), period), (gettext("Conferences"), format_number(len(r.conferences)))]
     if r.partial:
@@ -177,11 +178,11 @@ def trends_document(r: TrendsReport) -> Document:
           c.present if c.status.value in ("live", "ended") else "", _pct(c.rate)] for c in r.conferences],
         [44, 16, 12, 10, 10, 10, 8], empty=gettext("No conference in this period.")))
     doc.blocks.append(Table(gettext("Attendance rate per unit"), [
-        gettext("Code"), gettext("Unit"), *[r.month_label(m) for m in r.months], gettext("All months")],
-        [[u.code, u.name or gettext("(no unit)"), *[_pct(c.rate) for c in u.cells], _pct(u.total.rate)]
-         for u in r.units], [12, 30, *[8] * len(r.months), 9], empty=gettext("No conference has started in this period."),
-        in_pdf=len(r.months) <= 13))
-    if len(r.months) > 13:
+        gettext("Code"), gettext("Unit"), *[r.month_label(r.months[i]) for i in months], gettext("All months")],
+        [[u.code, u.name or gettext("(no unit)"), *[_pct(u.cells[i].rate) for i in months], _pct(u.total.rate)]
+         for u in r.units], [12, 30, *[8] * len(months), 9], empty=gettext("No conference has started in this period."),
+        in_pdf=len(months) <= 13))
+    if len(months) > 13:
         doc.blocks.append(gettext("The rate per unit is in the Excel file (too many months for a page)."))
     return doc
 

@@ -113,6 +113,12 @@ class TrendsReport:
     partial: bool  # an operator's: only their points
     generated_at: datetime = field(default_factory=utcnow)
 
+    @property
+    def active_months(self) -> list[int]:
+        """Indexes of the months in which a conference started: the columns of the per-unit table."""
+        started = {_month_of(c.starts_at) for c in self.conferences if c.status in STARTED}
+        return [i for i, m in enumerate(self.months) if m in started]
+
     def month_label(self, m: date) -> str:
         return f"{m.month:02d}/{m.year}"
 

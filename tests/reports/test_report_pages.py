@@ -2,7 +2,11 @@
 need-to-know), the report across conferences, and bad input (a wrong month: the error at the field)."""
 from __future__ import annotations
 
+import io
+import subprocess
 from typing import Any
+
+import openpyxl
 
 from api.controllers import reports as reports_api
 from api.pages import reports as reports_pages
@@ -110,6 +114,17 @@ async def test_across_conferences_numbers_and_a_bad_month(api: Api) -> None:
         "month_range"
     assert (await api.call("GET", "/api/reports/trends?from=2020-01&to=2026-01", expect=422)).json()["code"] == \
         "month_range"
+    xlsx = await api.client.get("/api/reports/trends/xlsx?from=2026-07&to=2027-01",
+                                headers={**api.as_("org"), "Accept-Language": "en"})
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert book.sheetnames == ["Conferences per month", "Points per conference", "Attendance rate per unit"]
+    header = next(book["Attendance rate per unit"].iter_rows(values_only=True))
+    assert header == ("Code", "Unit", "12/2026", "All months")  # only the months in which a conference took place
+    pdf = await api.client.get("/api/reports/trends/pdf?from=2026-07&to=2027-01",
+                               headers={**api.as_("org"), "Accept-Language": "vi"})
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf.content, capture_output=True,
+                          check=True).stdout.decode()
+    assert "Hội nghị tổng kết công tác văn phòng năm 2026" in text and "Số hội nghị theo tháng" in text
     vi = await sign_in(api, "org", "vi")
     page = await vi.get("/reports?from=2026-13&to=2027-01", expect=422)
     assert "Nhập tháng theo dạng NNNN-TT" in page.text and 'aria-invalid="true"' in page.text
