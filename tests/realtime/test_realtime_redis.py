@@ -127,7 +127,8 @@ async def test_a_check_in_through_one_server_process_reaches_a_screen_on_another
             for screen in screens:
                 assert (await screen.recv())["type"] == "snapshot"
             await check_in(one, w.conference, w.invitations["ngoc"], w.cs_qk3)
-            checked_in = {"conference_site_id": w.cs_qk3, "present": 1, "expected": 20, "late": 0, "walk_ins": 0}
+            checked_in = {"conference_site_id": w.cs_qk3, "present": 1, "expected": 20, "late": 0, "walk_ins": 0,
+                          "absent": 0, "missing": 19}
             frames = [await s.until(lambda f: f["type"] == "attendance" and checked_in in f["sites"])
                       for s in screens]
             assert frames[0]["seq"] == frames[1]["seq"]
