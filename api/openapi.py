@@ -17,6 +17,9 @@ from typing import Any
 from litestar import Litestar
 
 from api.auth import PUBLIC_PATHS
+from api.errors import NOT_PAGES
+
+PAGE_FILES = (".png", ".svg", ".ics", ".pdf", ".zip")  # api.errors.is_page: these are files, not pages
 
 PROBLEM = "application/problem+json"
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -44,6 +47,11 @@ FILE_TYPES = ((".ics", "text/calendar"), (".png", "image/png"), (".svg", "image/
               (".pdf", "application/pdf"), (".zip", "application/zip"), (".xlsx",
               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (".csv", "text/csv"))
 THROTTLED = ("login", "changePassword")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Operations whose file type the path does not tell (it is set on the Response they return).
+MEDIA_BY_OPERATION = {"getImportTemplate": XLSX, "getImportList": XLSX}
+# Operations that answer a second success code with the same body: a walk-in at a closed window is 200.
+ALSO_SUCCESS = {"registerWalkIn": ("201", "200")}
 UNSAFE = ("post", "put", "patch", "delete")
 
 
@@ -60,8 +68,11 @@ def _handlers(app: Litestar) -> dict[tuple[str, str], Any]:
     return out
 
 
-def _media_type(path: str, handler: Any) -> str | None:
-    declared = str(getattr(handler, "media_type", "") or "")
+def _media_type(path: str, handler: Any, operation_id: str | None) -> str | None:
+    if operation_id in MEDIA_BY_OPERATION:
+        return MEDIA_BY_OPERATION[operation_id]
+    declared = getattr(handler, "media_type", "") or ""
+    declared = str(getattr(declared, "value", declared))  # MediaType.JSON is an enum: its value, not its name
     if declared and not declared.startswith("application/json"):
         return declared.split(";")[0].strip()
     if path.startswith("/ical/"):
@@ -98,7 +109,11 @@ def refine(spec: dict[str, Any], app: Litestar) -> dict[str, Any]:
                 continue
             handler = handlers.get((path, method))
             responses: dict[str, Any] = op.setdefault("responses", {})
-            kind = _media_type(path, handler)
+            kind = _media_type(path, handler, op.get("operationId"))
+            if op.get("operationId") in ALSO_SUCCESS:
+                documented, extra = ALSO_SUCCESS[op["operationId"]]
+                if documented in responses:
+                    responses.setdefault(extra, dict(responses[documented]))
             if kind:
                 for status, answer in responses.items():
                     if status.startswith("2") and "content" in answer:
@@ -116,9 +131,12 @@ def refine(spec: dict[str, Any], app: Litestar) -> dict[str, Any]:
                 codes |= {401, 429}
             if path == "/health":
                 codes = {503}
+            # Pages (the delegate's /p/… pages) answer their errors as pages, in the reader's language.
+            page = not path.startswith(NOT_PAGES) and not path.endswith(PAGE_FILES)
+            error_content = ({"text/html": {"schema": {"type": "string"}}} if page else
+                             {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}})
             for code in sorted(codes):
-                responses[str(code)] = {"description": DESCRIPTIONS[code],
-                                        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                responses[str(code)] = {"description": DESCRIPTIONS[code], "content": error_content}
     spec["x-bridgepoint-refined"] = True
     return spec
 
