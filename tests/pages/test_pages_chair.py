@@ -8,7 +8,8 @@ import json
 import re
 from typing import Any
 
-from api.pages import chair as chair_pages, delegate as delegate_pages
+from api.pages import chair as chair_pages
+from api.pages import delegate as delegate_pages
 from domain.speakers.models import FloorRequest
 from tests.conftest import Api
 from tests.support.matrix import Walk, modules_of, routes_of
