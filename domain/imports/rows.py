@@ -164,6 +164,8 @@ def parse(table: Table, kind: str, limits: Limits) -> tuple[Header, list[ParsedR
         if empty:
             continue
         for fld, text, letter, name, required in texts:
+            if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+                text = text[1:]  # a formula-like value an export made inert
             if not text:
                 if required:
                     errors.append(RowError(n, letter, name, fld, "required"))

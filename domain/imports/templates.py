@@ -75,11 +75,19 @@ def write(kind: str, locale: str, fmt: str, rows: Iterable[Sequence[Any]] = ()) 
         writer = csv.writer(out)
         writer.writerow(headers(kind, locale))
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(["" if v is None else _inert(v) for v in row])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     if fmt != "xlsx":
         raise InvalidInput(f"unknown format {fmt!r}", code="import_unknown_format", field="format")
     return _xlsx(kind, locale, rows)
+
+
+def _inert(value: Any) -> Any:
+    """A CSV cell Excel would take for a formula («=», «+», «-», «@») gets an apostrophe in front (Excel then shows
+    it as text); the import takes the apostrophe off again."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 def _xlsx(kind: str, locale: str, rows: Iterable[Sequence[Any]]) -> bytes:
@@ -107,8 +115,9 @@ def _xlsx(kind: str, locale: str, rows: Iterable[Sequence[Any]]) -> bytes:
         for row in rows:
             values = []
             for c, v in zip(cols, row):
-                if c.field in TEXT_FIELDS and v not in (None, ""):
+                if (c.field in TEXT_FIELDS and v not in (None, "")) or (isinstance(v, str) and v.startswith("=")):
                     cell = WriteOnlyCell(sheet, value=str(v))
+                    cell.data_type = "s"  # text, even when it starts with «=»: never a formula
                     cell.number_format = "@"
                     values.append(cell)
                 else:

@@ -94,9 +94,15 @@ def test_a_million_rows_are_refused_in_bounded_memory_and_time() -> None:
     assert grown_mb < 150, grown_mb
 
 
-async def test_units_with_a_bad_file_write_nothing_either(api: Api) -> None:
+async def test_a_formula_typed_in_a_csv_is_kept_as_text_never_evaluated(api: Api) -> None:
     before = await count(api, Unit)
-    problem = await upload(api, "units", csv_bytes([["Mã đơn vị", "Tên đơn vị"], ["A", "=cmd|' /C calc'!A0"]]),
-                           "u.csv", dry_run=False, expect=200)
-    # a CSV has no formulas: the text is kept as typed (and exported back as text), never evaluated
-    assert problem["counts"]["create"] == 1 and await count(api, Unit) == before
+    report = await upload(api, "units", csv_bytes([["Mã đơn vị", "Tên đơn vị"], ["A", "=cmd|' /C calc'!A0"]]),
+                          "u.csv", dry_run=False)
+    assert report["counts"]["create"] == 1 and await count(api, Unit) == before + 1
+    exported = await api.call("GET", "/api/imports/current/units?format=csv", expect=200)
+    assert "'=cmd|' /C calc'!A0" in exported.content.decode("utf-8-sig")  # inert in Excel
+    again = await upload(api, "units", exported.content, "u.csv")  # and read back as it was
+    assert again["counts"] == {"create": 0, "update": 0, "unchanged": 1, "error": 0}
+    as_xlsx = await api.call("GET", "/api/imports/current/units?format=xlsx", expect=200)
+    again = await upload(api, "units", as_xlsx.content, "u.xlsx")  # a text cell, not a formula
+    assert again["counts"] == {"create": 0, "update": 0, "unchanged": 1, "error": 0}
