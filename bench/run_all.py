@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["checkin.py", "fanout.py", "mail.py", "login_flood.py", "pages.py", "redis_freeze.py"]
+BENCHES = ["checkin.py", "fanout.py", "mail.py", "login_flood.py", "pages.py", "redis_freeze.py", "import_delegates.py"]
 
 
 def main() -> int:
