@@ -39,7 +39,7 @@ import httpx  # noqa: E402
 
 from bench.support import free_port  # noqa: E402
 
-USER, PASSWORD = "vanphong", "vanphong-demo"
+USER, PASSWORD = "vanphong", "vanphong-demo-2026"
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
 FORM_CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 TARGETS = {"lag_p99_ms": 1000, "long_tasks_over_200ms": 0, "heap_mb": 150, "first_render_ms": 2000}
