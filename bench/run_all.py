@@ -8,18 +8,19 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["checkin.py", "fanout.py", "mail.py", "login_flood.py", "pages.py", "redis_freeze.py", "import_delegates.py"]
+BENCHES = ["checkin.py", "fanout.py", "mail.py", "login_flood.py", "pages.py", "redis_freeze.py", "import_delegates.py",
+           "checkin.py --postgres-only --scanners 16 --workers 2", "storm.py"]
 
 
 def main() -> int:
     results, failed = {}, []
     for name in BENCHES:
-        script = HERE / name
-        if not script.exists():
+        script, *options = (HERE / name).as_posix().split(" ")  # a script, with options when given
+        if not Path(script).exists():
             continue
         print(f"== {name}", flush=True)
         started = time.monotonic()
-        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, script, *options], capture_output=True, text=True)
         sys.stderr.write(proc.stderr[-4000:])
         lines = [line for line in proc.stdout.strip().splitlines() if line.startswith("{")]
         if proc.returncode != 0 or not lines:
