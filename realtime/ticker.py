@@ -9,20 +9,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import live
-
+from domain.checkin.models import Scan
 from domain.point_links import presence
 from domain.db import is_disconnect
 from domain.uow import Publisher, UnitOfWork
 
 from .bus import Bus
 from .health import BUS_ERRORS, BusHealth
-from .events import ALL_COUNTS, CONFERENCE_MARK, FLOOR_MARK, marked_ids
+from .events import ALL_COUNTS, CONFERENCE_MARK, FLOOR_MARK, count_mark, marked_ids
 from .protocol import ATTENDANCE, CONFERENCE, SITE_STATUS, SITES
 
 log = logging.getLogger("bridgepoint.realtime")
+SWEEP_MARGIN = 500  # scans that may commit after one with a higher id (the sweep reads this far back)
 Clock = Callable[[], datetime]
 
 
@@ -37,6 +39,8 @@ class Ticker:
         self._leading = False
         self._lock = asyncio.Lock()
         self._last_conference: dict[int, dict[str, Any]] = {}
+        self._swept_to: int | None = None  # the highest scan id swept for count marks (None: not leading)
+        self._swept_ids: set[int] = set()
 
     async def run(self) -> None:
         while True:
@@ -66,11 +70,36 @@ class Ticker:
             if not self._leading:
                 await self._arm()
                 self._leading = True
+                self._swept_to = None
             if not self._in_grace():
                 await self._expire()
             marks = await self.bus.drain()
+            for conference_id, swept in (await self._swept()).items():
+                marks.setdefault(conference_id, set()).update(swept)
             if marks:
                 await self._publish(marks)
+
+    async def _swept(self) -> dict[int, set[str]]:
+        """Count marks for the points where check-ins were recorded since the last tick, read from the database
+        (the scans' primary key, a short range): a worker killed between a commit and publishing its marks
+        loses no count (its own marks normally come through the bus; this is the backstop). Scans are read from
+        SWEEP_MARGIN ids back, as a scan may commit after a later one; the ids already swept are remembered so
+        each scan marks once."""
+        async with self.reader() as session:
+            if self._swept_to is None:  # leading from now: the last SWEEP_MARGIN scans are marked once
+                self._swept_to = int(await session.scalar(select(func.coalesce(func.max(Scan.id), 0))))
+                self._swept_ids = set()
+            swept_to = self._swept_to
+            rows = (await session.execute(
+                select(Scan.id, Scan.conference_id, Scan.conference_site_id)
+                .where(Scan.id > swept_to - SWEEP_MARGIN, Scan.result == "ok"))).all()
+        marks: dict[int, set[str]] = {}
+        for scan_id, conference_id, cs_id in rows:
+            if scan_id not in self._swept_ids and cs_id is not None:
+                marks.setdefault(conference_id, set()).add(count_mark(cs_id))
+        self._swept_to = swept_to = max(swept_to, max((r[0] for r in rows), default=0))
+        self._swept_ids = {r[0] for r in rows if r[0] > swept_to - SWEEP_MARGIN}
+        return marks
 
     def _in_grace(self) -> bool:
         """Right after the bus came back, heartbeats sent while it was gone were not recorded: points get one
