@@ -142,7 +142,7 @@ class Stream:
 
     @staticmethod
     def ok(r: httpx.Response) -> dict[str, Any]:
-        assert r.status_code == 200, (r.status_code, r.text[:300])
+        assert r.status_code in (200, 201), (r.status_code, r.text[:300])
         return r.json()
 
     def step(self) -> None:
@@ -202,6 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 page.wait_for_selector("#live-status[data-state=live]", timeout=30000)
                 first_render = page.evaluate(
                     "() => performance.getEntriesByName('chair-first-render')[0]?.startTime ?? null")
+                response_end = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd")
                 shown = page.locator("#queue li.entry").count()
                 heaps = [heap_mb(cdp)]
                 started = time.monotonic()
@@ -234,6 +235,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "queued_speakers": queued, "rows_shown_at_start": shown, "changes": changes,
         "changes_per_s": round(changes / elapsed, 1), "frames_applied": len(lags),
         "first_render_ms": round(first_render, 1) if first_render is not None else None,
+        "page_response_end_ms": round(response_end, 1),
         "lag_p50_ms": round(pct(lags, 50), 1) if lags else None,
         "lag_p99_ms": round(pct(lags, 99), 1) if lags else None,
         "lag_max_ms": round(max(lags), 1) if lags else None,
@@ -254,7 +256,7 @@ def main() -> int:
     out = run(args)
     print(f"chair console, {out['queued_speakers']} queued speakers, {out['changes']} changes in {args.seconds:.0f} s "
           f"({out['changes_per_s']}/s), {out['frames_applied']} frames applied")
-    for key, label in (("first_render_ms", "first render (ms)"), ("lag_p50_ms", "frame-applied lag p50 (ms)"),
+    for key, label in (("first_render_ms", "first render (ms)"), ("page_response_end_ms", "  of which the HTML (ms)"), ("lag_p50_ms", "frame-applied lag p50 (ms)"),
                        ("lag_p99_ms", "frame-applied lag p99 (ms)"), ("lag_max_ms", "frame-applied lag max (ms)"),
                        ("long_tasks", "long tasks (> 50 ms)"), ("long_tasks_over_200ms", "long tasks > 200 ms"),
                        ("longest_task_ms", "longest task (ms)"), ("heap_mb", "JS heap, largest (MB)")):

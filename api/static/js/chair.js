@@ -290,6 +290,7 @@ function entryRow(e) {
   const key = personKey(e);
   if (row.key !== key) {
     fillPerson(row.li, e);
+    delete row.li.dataset.pos;  // its label names the person: write it again
     row.li.querySelector(".minutes").textContent = minutesText(e.allotted_minutes);
     row.li.classList.toggle("point-of-order", e.kind === "point_of_order");
     row.key = key;
@@ -298,14 +299,14 @@ function entryRow(e) {
 }
 
 function numberRows() {
-  $("queue").querySelectorAll("li.entry").forEach((li, i) => {
-    const text = String(i + 1);
-    const pos = li.querySelector(".pos");
-    if (pos.textContent !== text) pos.textContent = text;
-    const name = li.querySelector(".full-name").textContent;
-    const label = `${text}. ${name}`;
-    if (li.getAttribute("aria-label") !== label) li.setAttribute("aria-label", label);
-  });
+  let i = 0;
+  for (let li = $("queue").firstElementChild; li; li = li.nextElementSibling) {
+    const text = String(++i);
+    if (li.dataset.pos === text) continue;  // only the rows whose place changed are touched
+    li.dataset.pos = text;
+    li.querySelector(".pos").textContent = text;
+    li.setAttribute("aria-label", `${text}. ${li.querySelector(".full-name").textContent}`);
+  }
 }
 
 function renderQueue() {
