@@ -280,3 +280,16 @@ async def test_templates_in_both_languages(api: Api) -> None:
             # an empty template checks as an empty list
             report = await upload(api, kind, r.content, "mau.xlsx")
             assert report["counts"] == {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+
+
+async def test_a_unit_written_once_for_the_rows_beside_it_applies_to_each(api: Api) -> None:
+    """Offices merge the unit's cell down the rows of its delegates: every row of the merged range gets it."""
+    await _registry(api)
+    rows = [["STT", "Họ và tên", "Đơn vị"], [1, "Đặng Văn Khải", "Quân khu 3"], [2, "Bùi Thị Mai", None],
+            [3, "Hồ Văn Nam", None], [4, "Tạ Văn Phúc", "Bộ Quốc phòng"]]
+    report = await upload(api, "delegates", xlsx(rows, merges=["C2:C4"]), dry_run=False)
+    assert report["counts"] == {"create": 4, "update": 0, "unchanged": 0, "error": 0}
+    async with api.sessionmaker() as s:
+        units = dict((await s.execute(select(Delegate.full_name, Unit.code).join(Unit, Unit.id == Delegate.unit_id)))
+                     .tuples().all())
+    assert units == {"Đặng Văn Khải": "QK3", "Bùi Thị Mai": "QK3", "Hồ Văn Nam": "QK3", "Tạ Văn Phúc": "BQP"}
