@@ -242,7 +242,10 @@ class Invitation(Base):
     __table_args__ = (UniqueConstraint("conference_id", "delegate_id"),
                       # a conference's counts by status, point and pass without reading its 100,000 rows
                       Index("ix_invitations_conference_status", "conference_id", "status", "conference_site_id",
-                            "pass_version"))
+                            "pass_version"),
+                      # the attendance read model: one index-only pass over a conference's invitations by point
+                      Index("ix_invitations_conference_site_counts", "conference_id", "conference_site_id",
+                            "status", "walk_in", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"), index=True)
