@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
@@ -53,6 +53,10 @@ MonthTo = Annotated[str | None, Parameter(query="to", max_length=20, required=Fa
                                           description="last month, YYYY-MM (default: next month)")]
 Action = Annotated[str | None, Parameter(max_length=64)]
 IdText = Annotated[str, Parameter(max_length=12)]  # an id typed in a form field: checked by the service
+
+ImportFormat = Annotated[Literal["xlsx", "csv"], Parameter(description="xlsx (default) or csv (UTF-8 with a BOM)")]
+ImportLanguage = Annotated[Literal["vi", "en"] | None, Parameter(description="the headers' language (default: the "
+                                                                        "request's)")]
 
 # Form bodies of the pages
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

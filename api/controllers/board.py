@@ -6,6 +6,7 @@ from typing import Any
 from litestar import Request, get, post
 
 from api.params import ConferenceId, PathId
+from api.displays import after_revoke, display_url
 from api.schemas import local
 from api.schemas.board import (AttendanceSeriesOut, BoardGroupOut, BoardLayoutOut, DisplayLinkIn, DisplayLinkList,
                                DisplayLinkOut)
@@ -17,22 +18,10 @@ from domain.uow import UnitOfWork
 TAGS = ["wall board"]
 
 
-def display_url(request: Request[Any, Any, Any], token: str) -> str:
-    return f"{request.app.state.settings.public_url.rstrip('/')}/display/{token}"
-
-
 def _out(request: Request[Any, Any, Any], v: DisplayLinkView) -> DisplayLinkOut:
     tz = v.timezone
     return DisplayLinkOut(v.id, v.conference_id, v.label, local(v.created_at, tz) or v.created_at, v.created_by,
                           local(v.revoked_at, tz), display_url(request, v.token) if v.token else None, v.token)
-
-
-async def after_revoke(request: Request[Any, Any, Any]) -> None:
-    """Close the revoked board now on this worker (other workers: at their next credential check, ≤ 30 s)."""
-    try:
-        await request.app.state.realtime.recheck_credentials()
-    except Exception:  # the link is revoked in the database; the periodic check will close it
-        pass
 
 
 @get("/api/conferences/{conference_id:int}/board", operation_id="boardLayout", tags=TAGS,

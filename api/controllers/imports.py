@@ -2,28 +2,22 @@
 kind in both languages, and the registry's current lists in the same columns."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from litestar import Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.params import Parameter
 
 from api.i18n import current_locale
-from api.params import Multipart, QueryId
+from api.params import ImportFormat as Format, ImportLanguage as Language, Multipart, QueryId
+from api.uploads import MAX_BODY, clean_name, upload_of
 from api.schemas import MAX_ID
 from api.schemas.imports import ImportReportOut, import_report_out
 from domain.access import Principal
 from domain.errors import InvalidInput
 from domain.imports import run_import
 from domain.imports import templates as import_templates
-from domain.imports.reader import LIMITS
 from domain.uow import UnitOfWork
 
 Kind = Literal["units", "points", "delegates", "invitations"]
-Format = Annotated[Literal["xlsx", "csv"], Parameter(description="xlsx (default) or csv (UTF-8 with a BOM)")]
-Language = Annotated[Literal["vi", "en"] | None, Parameter(description="the headers' language (default: the "
-                                                                        "request's)")]
-MAX_BODY = LIMITS.max_bytes + 1024 * 1024
 WHO = "Organizers and administrators only."
 
 
@@ -43,17 +37,6 @@ def _id(value: Any, name: str) -> int | None:
     if not isinstance(value, str) or not value.isdigit() or not 1 <= int(value) <= MAX_ID:
         raise InvalidInput(f"{name}: not an id", code="invalid_input", field=name)
     return int(value)
-
-
-def upload_of(data: dict[str, Any], name: str = "file") -> UploadFile:
-    upload = data.get(name)
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise InvalidInput("choose the file to import", code="required", field="file")
-    return upload
-
-
-def clean_name(upload: UploadFile) -> str:
-    return upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
 
 
 @post("/api/imports/{kind:str}", operation_id="importList", tags=["imports"], status_code=200,

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from api.controllers.board import after_revoke, display_url
+from api.displays import after_revoke, display_url
 from api.i18n import gettext
 from api.params import Form, LinkToken
 from domain.access import Principal

@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from api.controllers.imports import MAX_BODY, clean_name, upload_of
+from api.uploads import MAX_BODY, clean_name, upload_of
 from api.i18n import gettext
 from api.i18n.errors import registered_text
 from api.params import Filter, Form, Multipart, OptionalId

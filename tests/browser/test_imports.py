@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import PHONE, axe_serious, shoot, sign_in
-from tests.imports.files import xlsx
+from tests.support.imports import xlsx
 
 DESKTOP = {"width": 1366, "height": 900}
 

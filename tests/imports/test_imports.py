@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from domain.models import AuditEntry, BridgeSite, Delegate, Invitation, Unit
 from tests.conftest import Api
-from tests.imports.files import count, csv_bytes, unicode_text, upload, xlsx
+from tests.support.imports import count, csv_bytes, unicode_text, upload, xlsx
 from tests.support.factories import make_world
 
 UNITS = [["Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên"],

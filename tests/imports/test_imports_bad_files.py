@@ -12,7 +12,7 @@ from domain.imports.reader import Limits, open_table
 from domain.errors import InvalidInput
 from domain.models import AuditEntry, Delegate, Unit
 from tests.conftest import Api
-from tests.imports.files import (PDF, PNG, XLS, count, csv_bytes, docx, huge_declared, inline_row, lying_zip,
+from tests.support.imports import (PDF, PNG, XLS, count, csv_bytes, docx, huge_declared, inline_row, lying_zip,
                                  million_rows, raw_xlsx, upload, xlsx, zip_bomb)
 
 HEADER = ["STT", "Họ và tên", "Cấp bậc", "Chức vụ", "Đơn vị"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.imports.files import csv_bytes, xlsx
+from tests.support.imports import csv_bytes, xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from api.controllers import imports as import_api
 from api.pages import imports as import_pages
 from domain.models import AuditEntry, Delegate
 from tests.conftest import Api
-from tests.imports.files import count, upload, xlsx
+from tests.support.imports import count, upload, xlsx
 from tests.support.matrix import Walk, modules_of, routes_of
 from tests.support.pages import PageClient, browser, sign_in
 from tests.platform.test_role_matrix import _world_for_matrix

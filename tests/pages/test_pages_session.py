@@ -208,16 +208,15 @@ async def test_sign_in_routes_answer_every_role(api: Api) -> None:
 
 def test_every_page_module_is_walked_by_a_role_matrix() -> None:
     """A page added without its role matrix fails here: some test walks each api.pages module to completion."""
+    import ast
     import pkgutil
-    import re
     from pathlib import Path
 
     import api.pages
 
     tests = [p.read_text() for p in Path(__file__).parents[1].rglob("test_*.py")]
-    walked = {m for text in tests if "assert_complete" in text
-              for m in re.findall(r"from api\.pages import ([\w, ]+)", text) for m in m.replace(" ", "").split(",")}
-    walked |= {m.split(" as ")[0] for text in tests for m in re.findall(r"from api\.pages import (\w+ as \w+)", text)}
+    walked = {alias.name for text in tests if "assert_complete" in text for node in ast.walk(ast.parse(text))
+              if isinstance(node, ast.ImportFrom) and node.module == "api.pages" for alias in node.names}
     pages = {m.name for m in pkgutil.iter_modules(api.pages.__path__)
              if getattr(__import__(f"api.pages.{m.name}", fromlist=["ROUTES"]), "ROUTES", None)}
     assert pages - walked == set()

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.platform.servers import ROOT, cli, environment, serve
+from tests.support.servers import ROOT, cli, environment, serve
 
 pytestmark = pytest.mark.slow
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"

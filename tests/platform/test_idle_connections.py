@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.platform.servers import cli, environment, serve
+from tests.support.servers import cli, environment, serve
 
 pytestmark = pytest.mark.slow
 SOCKETS = 100

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.platform.servers import cli, environment, serve
+from tests.support.servers import cli, environment, serve
 
 pytestmark = pytest.mark.slow
 ADMIN_PW, USER_PW, NEW_PW = "granite-heron-violet", "copper-meadow-kettle", "saffron-tundra-quill"
