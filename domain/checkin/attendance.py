@@ -1,8 +1,10 @@
 """The attendance read model: per bridge point present / expected / late / walk-ins / absent with a reason /
 missing, and conference totals. expected = present + absent + missing.
 
-Four aggregate queries whatever the size of the conference (the absences' one reads only the absences): the
-realtime layer calls this once per tick.
+Two queries whatever the size of the conference: the points, and one pass over the conference's invitations in
+the covering index ix_invitations_conference_site_counts (migration 0011: an index-only scan on PostgreSQL, a
+covering-index search on SQLite) with each one's presence and absence found by primary key, grouped by point. The
+realtime layer calls this once per tick; no table is read whole, only this conference's index entries.
 """
 from __future__ import annotations
 
@@ -61,28 +63,20 @@ async def attendance(session: AsyncSession, conference_id: int,
     sites = (await session.execute(
         select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.expected_attendance)
         .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))).all()
-    invited = {cs: (n, walk_ins) for cs, n, walk_ins in await session.execute(
-        select(Invitation.conference_site_id, func.count(), _sum(Invitation.walk_in))
-        .where(Invitation.conference_id == conference_id, Invitation.status.in_(ACTIVE_INVITATION))
+    active = Invitation.status.in_(ACTIVE_INVITATION)
+    per_site = {cs: rest for cs, *rest in await session.execute(
+        select(Invitation.conference_site_id, _sum(active), _sum(and_(active, Invitation.walk_in)),
+               _sum(Presence.present), _sum(Presence.late),
+               _sum(and_(active, Absence.invitation_id.isnot(None), counts_as_absent())))
+        .select_from(Invitation)
+        .outerjoin(Presence, Presence.invitation_id == Invitation.id)
+        .outerjoin(Absence, Absence.invitation_id == Invitation.id)
+        .where(Invitation.conference_id == conference_id)
         .group_by(Invitation.conference_site_id))}
-    presence = {cs: (present, late) for cs, present, late in await session.execute(
-        select(Invitation.conference_site_id, _sum(Presence.present), _sum(Presence.late))
-        .join(Invitation, Invitation.id == Presence.invitation_id)
-        .where(Presence.conference_id == conference_id)
-        .group_by(Invitation.conference_site_id))}
-    absent = dict((await session.execute(
-        select(Invitation.conference_site_id, func.count().cast(Integer))
-        .select_from(Absence).join(Invitation, Invitation.id == Absence.invitation_id)
-        .outerjoin(Presence, Presence.invitation_id == Absence.invitation_id)
-        .where(Absence.conference_id == conference_id, Invitation.status.in_(ACTIVE_INVITATION),
-               counts_as_absent())
-        .group_by(Invitation.conference_site_id))).tuples().all())
     everywhere = []
     for cs_id, site_id, expected in sites:
-        n_invited, walk_ins = invited.get(cs_id, (0, 0))
-        present, late = presence.get(cs_id, (0, 0))
+        n_invited, walk_ins, present, late, away = per_site.get(cs_id, (0, 0, 0, 0, 0))
         expected = expected if expected > 0 else n_invited
-        away = absent.get(cs_id, 0)
         everywhere.append(SiteAttendance(cs_id, site_id, present, expected, late, walk_ins, away,
                                          max(expected - present - away, 0)))
     wanted = None if conference_site_ids is None else set(conference_site_ids)
