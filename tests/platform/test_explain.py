@@ -21,7 +21,7 @@ from domain.checkin.store import LOAD
 from domain.db import make_engine, make_sessionmaker
 from domain.demo.scale import load_scale
 from domain.invitations.service import list_invitations
-from domain.models import ConferenceSite, Invitation, Role, User
+from domain.models import ConferenceSite, Invitation, Role
 from domain.uow import UnitOfWork
 from tests.conftest import fresh_postgres_database, reset_schema
 
