@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["checkin.py", "fanout.py", "mail.py", "login_flood.py", "pages.py", "redis_freeze.py", "import_delegates.py",
-           "checkin.py --postgres-only --scanners 16 --workers 2", "storm.py"]
+           "checkin.py --postgres-only --scanners 16 --workers 2", "storm.py", "api_scale.py"]
 
 
 def main() -> int:
