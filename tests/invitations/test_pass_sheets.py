@@ -118,7 +118,7 @@ async def test_an_operator_prints_their_own_point_only(api):
 
 async def test_bad_input_is_refused_and_nothing_is_audited(api):
     d = await desks(api)
-    for params, status, code in (({"conference_site_id": 0}, 400, None), ({"conference_site_id": "x"}, 400, None),
+    for params, status, code in (({"conference_site_id": 0}, 422, None), ({"conference_site_id": "x"}, 422, None),
                                  ({"conference_site_id": 999_999}, 404, "conference_site_not_found")):
         r = await api.call("GET", f"{d.c}/passes.pdf", params=params)
         assert r.status_code == status, (params, r.text)
