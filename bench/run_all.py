@@ -8,8 +8,22 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["checkin.py", "fanout.py", "mail.py", "login_flood.py", "pages.py", "redis_freeze.py", "import_delegates.py",
-           "checkin.py --postgres-only --scanners 16 --workers 2", "storm.py", "api_scale.py"]
+BENCHES = [
+    "checkin.py",
+    "fanout.py",
+    "mail.py",
+    "login_flood.py",
+    "pages.py",
+    "redis_freeze.py",
+    "import_delegates.py",
+    "checkin.py --postgres-only --scanners 16 --workers 2",
+    "storm.py",
+    "api_scale.py",
+    "desk_page.py",
+    "board_page.py",
+    "chair_page.py",
+    "report_attendance.py",
+]
 
 
 def main() -> int:
