@@ -6,6 +6,8 @@ from datetime import datetime
 from msgspec import Meta, Struct
 from typing import Annotated
 
+from api.schemas import NoNul
+
 
 class BoardGroupOut(Struct):
     key: str
@@ -30,7 +32,7 @@ class AttendanceSeriesOut(Struct):
 
 
 class DisplayLinkIn(Struct, forbid_unknown_fields=True):
-    label: Annotated[str, Meta(max_length=500, description="where the screen is, e.g. “Projector, hall A”")]
+    label: Annotated[str, Meta(max_length=500, pattern=NoNul, description="where the screen is, e.g. “Projector, hall A”")]
 
 
 class DisplayLinkOut(Struct):

@@ -133,6 +133,8 @@ async def create_link(uow: UnitOfWork, ring: Keyring, p: Principal, conference_i
         label = (label or "").strip()
         if not label:
             raise InvalidInput("label must not be blank", code="blank", field="label")
+        if "\x00" in label:  # PostgreSQL refuses NUL in text; a page form can send one as well as the API
+            raise InvalidInput("label: not a text", code="invalid_input", field="label")
         if len(label) > LABEL_MAX:
             raise InvalidInput(f"label: at most {LABEL_MAX} characters", code="too_long",
                                field="label")
