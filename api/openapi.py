@@ -49,7 +49,7 @@ FILE_TYPES = ((".ics", "text/calendar"), (".png", "image/png"), (".svg", "image/
 THROTTLED = ("login", "changePassword")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Operations whose file type the path does not tell (it is set on the Response they return).
-MEDIA_BY_OPERATION = {"getImportTemplate": XLSX, "getImportList": XLSX}
+MEDIA_BY_OPERATION = {"getImportTemplate": (XLSX, "text/csv"), "getImportList": (XLSX, "text/csv")}  # ?format=
 # Operations that answer a second success code with the same body: a walk-in at a closed window is 200.
 ALSO_SUCCESS = {"registerWalkIn": ("201", "200")}
 UNSAFE = ("post", "put", "patch", "delete")
@@ -68,7 +68,7 @@ def _handlers(app: Litestar) -> dict[tuple[str, str], Any]:
     return out
 
 
-def _media_type(path: str, handler: Any, operation_id: str | None) -> str | None:
+def _media_type(path: str, handler: Any, operation_id: str | None) -> str | tuple[str, ...] | None:
     if operation_id in MEDIA_BY_OPERATION:
         return MEDIA_BY_OPERATION[operation_id]
     declared = getattr(handler, "media_type", "") or ""
@@ -115,12 +115,12 @@ def refine(spec: dict[str, Any], app: Litestar) -> dict[str, Any]:
                 if documented in responses:
                     responses.setdefault(extra, dict(responses[documented]))
             if kind:
+                kinds = kind if isinstance(kind, tuple) else (kind,)
                 for status, answer in responses.items():
                     if status.startswith("2") and "content" in answer:
-                        binary = kind.startswith(("image/png", "application/pdf", "application/zip",
-                                                  "application/vnd"))
-                        answer["content"] = {kind: {"schema": {"type": "string",
-                                                               **({"format": "binary"} if binary else {})}}}
+                        answer["content"] = {k: {"schema": {"type": "string", **(
+                            {"format": "binary"} if k.startswith(("image/png", "application/pdf", "application/zip",
+                                                                  "application/vnd")) else {})}} for k in kinds}
             public = _public(path) or bool(handler is not None and getattr(handler, "exclude_from_auth", False))
             codes = {400, 404, 422, 503}
             if not public:

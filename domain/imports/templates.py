@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ TEXT_FIELDS = {"code", "parent_code", "unit_code", "point_code", "phone"}  # kep
 TITLES = {"units": N_("Units"), "points": N_("Bridge points"), "delegates": N_("Delegates"),
           "invitations": N_("Invitations")}
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "csv": "text/csv; charset=utf-8"}
+           "csv": "text/csv"}  # the server adds «; charset=utf-8» to a text type
 INSTRUCTIONS = [
     N_("Fill in the first sheet, one row per line of the list; keep the header row as it is."),
     N_("The columns may be in any order; headers are recognised with or without accents, in Vietnamese or "
@@ -90,6 +91,9 @@ def _inert(value: Any) -> Any:
     return value
 
 
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xlsx(kind: str, locale: str, rows: Iterable[Sequence[Any]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -115,6 +119,8 @@ def _xlsx(kind: str, locale: str, rows: Iterable[Sequence[Any]]) -> bytes:
         for row in rows:
             values = []
             for c, v in zip(cols, row):
+                if isinstance(v, str):
+                    v = _UNWRITABLE.sub("", v)  # control characters XML (and so XLSX) cannot hold
                 if (c.field in TEXT_FIELDS and v not in (None, "")) or (isinstance(v, str) and v.startswith("=")):
                     cell = WriteOnlyCell(sheet, value=str(v))
                     cell.data_type = "s"  # text, even when it starts with «=»: never a formula
