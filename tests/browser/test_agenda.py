@@ -34,8 +34,9 @@ class Setup:
                                   data={"username": "vanphong", "password": DEMO_PASSWORDS["vanphong"]})
         self.page, self.base = page, base
         self.headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        sites = self.get("/api/sites?limit=200")["items"]
-        site = random.choice(sites)
+        # A point of its own: the demo's points are live in the demo's live conference, and a point live elsewhere
+        # cannot start another conference (409 site_busy).
+        site = self.post("/api/sites", {"code": f"AG-{uuid.uuid4().hex[:8]}", "name": "Điểm cầu kiểm thử chương trình"})
         day = date.today() + timedelta(days=random.randint(60, 3000))
         self.title = f"Hội nghị kiểm thử chương trình {uuid.uuid4().hex[:8]}"
         conf = self.post("/api/conferences", {"title": self.title, "starts_at": f"{day}T08:00:00+07:00",
