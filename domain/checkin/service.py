@@ -122,18 +122,27 @@ def _read_pass(ring: Keyring, req: ScanRequest) -> tuple[int | None, int | None,
     return claims.invitation_id, claims.version, None
 
 
-def _transaction(c: Connection, scan: _Scan) -> tuple[dict[str, Any], Events]:
+def _check_loaded(c: Connection, scan: _Scan, row: Row[Any] | None) -> dict[str, Any] | None:
+    """The checks of a loaded scan, the same for both paths: the conference exists, the desk may scan here, the
+    invitation picked by id is one the caller may pick. Returns the first answer when the nonce was seen (replay)."""
     req, p = scan.req, scan.p
-    row = store.load(c, req.conference_id, req.conference_site_id, scan.invitation_id, p.user_id, req.nonce)
     if row is None:
         raise NotFound(f"conference {req.conference_id} not found", code="conference_not_found")
     if denial := desk_denial(p, req.conference_site_id, row.scan_site_id, lambda: _visible(c, p, req)):
         raise denial
     if row.prior is not None:
-        return {**row.prior, "replayed": True}, []
+        return {**row.prior, "replayed": True}
     if req.invitation_id is not None and (row.inv_id is None or not _may_pick(p, row.home_site_id)):
         raise NotFound(f"invitation {req.invitation_id} not found", code="invitation_not_found",
                        field="invitation_id")
+    return None
+
+
+def _transaction(c: Connection, scan: _Scan) -> tuple[dict[str, Any], Events]:
+    req, p = scan.req, scan.p
+    row = store.load(c, req.conference_id, req.conference_site_id, scan.invitation_id, p.user_id, req.nonce)
+    if (replay := _check_loaded(c, scan, row)) is not None:
+        return replay, []
     events: Events = []
     result, bound = _decide(scan, row)
     if result == OK:
@@ -178,15 +187,8 @@ def _statements(c: Connection, scan: _Scan) -> tuple[dict[str, Any], Events] | N
     a re-entry or a check-out, which `_transaction` does."""
     req, p = scan.req, scan.p
     row = store.load_now(c, req.conference_id, req.conference_site_id, scan.invitation_id, p.user_id, req.nonce)
-    if row is None:
-        raise NotFound(f"conference {req.conference_id} not found", code="conference_not_found")
-    if denial := desk_denial(p, req.conference_site_id, row.scan_site_id, lambda: _visible(c, p, req)):
-        raise denial
-    if row.prior is not None:
-        return {**row.prior, "replayed": True}, []
-    if req.invitation_id is not None and (row.inv_id is None or not _may_pick(p, row.home_site_id)):
-        raise NotFound(f"invitation {req.invitation_id} not found", code="invitation_not_found",
-                       field="invitation_id")
+    if (replay := _check_loaded(c, scan, row)) is not None:
+        return replay, []
     result, bound = _decide(scan, row)
     first_entry = result == OK and req.direction == "in" and row.first_in_at is None
     if result == OK and not first_entry:
