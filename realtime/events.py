@@ -38,8 +38,9 @@ def marks_for(event: DomainEvent) -> set[str]:
         return {site_mark(data["conference_site_id"])}
     if kind == "attendance":
         return {count_mark(data["conference_site_id"])}
-    if kind == "roster_changed":  # expected counts follow the invitations
-        return {ALL_COUNTS}
+    if kind == "roster_changed":  # expected counts follow the invitations: of the points named, or of all
+        ids = data.get("conference_site_ids")
+        return {ALL_COUNTS} if ids is None else {count_mark(i) for i in ids}
     if kind == "site_status":
         return {status_mark(data["conference_site_id"])}
     return set()

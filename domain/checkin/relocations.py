@@ -48,6 +48,7 @@ async def relocate(uow: UnitOfWork, p: Principal, conference_id: int, invitation
               to_conference_site_id=target.id, note=note)
         for cs_id in (moved.from_conference_site_id, target.id):
             uow.emit(conference_id, "attendance", conference_site_id=cs_id)
-        uow.emit(conference_id, "roster_changed", invitation_id=inv.id)
+        uow.emit(conference_id, "roster_changed", invitation_id=inv.id,
+                 conference_site_ids=[moved.from_conference_site_id, target.id])
         await uow.commit()
         return moved

@@ -261,7 +261,7 @@ def _register_walk_in(c: Connection, scan: _Scan, events: Events) -> Row[Any]:
         "conference_id": req.conference_id, "delegate_id": delegate_id,
         "conference_site_id": req.conference_site_id, "status": InvitationStatus.confirmed,
         "walk_in": True}).scalar_one()
-    events.append(("roster_changed", {"invitation_id": inv_id}))
+    events.append(("roster_changed", {"invitation_id": inv_id, "conference_site_ids": [req.conference_site_id]}))
     row = store.load(c, req.conference_id, req.conference_site_id, inv_id, None, "")
     assert row is not None
     return row

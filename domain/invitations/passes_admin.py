@@ -118,6 +118,6 @@ async def _bump(uow: UnitOfWork, p: Principal, ring: Keyring, conference_id: int
         view = await _view(s, ring, inv)
         audit(s, p, action, conference_id=conference_id, site_id=view.site.id, subject=inv, source="manual",
               revoked_version=revoked, version=revoked + 1)
-        uow.emit(conference_id, "roster_changed", invitation_id=inv.id)
+        uow.emit(conference_id, "roster_changed", invitation_id=inv.id, conference_site_ids=[])  # no count changes
         await uow.commit()
         return view

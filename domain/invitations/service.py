@@ -86,7 +86,7 @@ async def create_invitation(uow: UnitOfWork, p: Principal, conference_id: int, f
         s.add(inv)
         await s.flush()
         audit(s, p, "invitation.created", conference_id=conf.id, subject=inv, delegate_id=inv.delegate_id)
-        uow.emit(conf.id, "roster_changed", invitation_id=inv.id)
+        uow.emit(conf.id, "roster_changed", invitation_id=inv.id, conference_site_ids=[inv.conference_site_id])
         await uow.commit()
         return inv
 
@@ -118,7 +118,8 @@ async def update_invitation(uow: UnitOfWork, p: Principal, conference_id: int, i
             setattr(inv, k, v)
         await outbox.invitation_changed(s, conf, inv, was_active=was_active, old_site_id=old_site_id)
         audit(s, p, "invitation.updated", conference_id=conf.id, subject=inv, fields=sorted(fields))
-        uow.emit(conf.id, "roster_changed", invitation_id=inv.id)
+        uow.emit(conf.id, "roster_changed", invitation_id=inv.id,
+                 conference_site_ids=sorted({old_site_id, inv.conference_site_id}))
         await uow.commit()
         return inv
 
@@ -148,7 +149,8 @@ async def substitute(uow: UnitOfWork, p: Principal, conference_id: int, inv_id: 
         await outbox.substituted(s, conf, old, new)
         audit(s, p, "invitation.substituted", conference_id=conf.id, subject=old,
               substitute_invitation_id=new.id, delegate_id=delegate_id)
-        uow.emit(conf.id, "roster_changed", invitation_id=new.id, replaces_id=old.id)
+        uow.emit(conf.id, "roster_changed", invitation_id=new.id, replaces_id=old.id,
+                 conference_site_ids=[old.conference_site_id])
         await uow.commit()
         return new
 
