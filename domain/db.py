@@ -8,11 +8,15 @@ import logging
 import time
 from datetime import datetime, timezone, tzinfo
 
-from sqlalchemy import DateTime, Enum, MetaData, event, text
+from collections import namedtuple
+from typing import Any
+
+from sqlalchemy import Connection, DateTime, Enum, Executable, MetaData, Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 
@@ -68,6 +72,72 @@ def utcnow() -> datetime:
 def local_iso(dt: datetime | None, zone: tzinfo) -> str | None:
     """A stored (UTC) time as ISO 8601 in a conference's zone."""
     return dt.astimezone(zone).isoformat() if dt is not None else None
+
+
+class CompiledStatement:
+    """A hot statement compiled once for a dialect and run straight on the driver, with the column types' own
+    bind and result processors. SQLAlchemy's per-execution bookkeeping (and, on aiosqlite, a thread hop for each
+    of cursor, execute, fetch and close) is most of what a small statement costs otherwise."""
+
+    def __init__(self, stmt: Executable, dialect: Dialect) -> None:
+        self.asyncpg = dialect.driver == "asyncpg"
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        binds = [compiled.binds[name] for name in compiled.positiontup or ()]
+        self.params = [(b.key, b.effective_value, b.type.dialect_impl(dialect).bind_processor(dialect))
+                       for b in binds]
+        columns = list(stmt.selected_columns) if isinstance(stmt, (Select, TextualSelect)) else []
+        self.row = namedtuple("Row", [col.key for col in columns]) if columns else None  # type: ignore[misc]
+        self.results = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
+
+    def args(self, values: dict[str, Any]) -> list[Any]:
+        out = []
+        for key, default, process in self.params:
+            value = values[key] if key in values else default
+            out.append(process(value) if process else value)
+        return out
+
+    def shape(self, fetched: Any) -> list[Any]:
+        if self.row is None:
+            return list(fetched)
+        return [self.row(*(p(v) if p else v for v, p in zip(raw, self.results))) for raw in fetched]
+
+    def rows(self, c: Connection, values: dict[str, Any]) -> list[Any]:
+        """Run on a synchronous connection (the SQLite writer thread), or an asyncpg one inside a greenlet."""
+        args = self.args(values)
+        if self.asyncpg:  # autocommit: past SQLAlchemy's adapter, which would BEGIN first
+            driver = c.connection.dbapi_connection.driver_connection  # type: ignore[union-attr]
+            fetched = await_only(driver.fetch(self.sql, *args))
+        else:
+            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(self.sql, args)
+                fetched = cursor.fetchall()
+            finally:
+                cursor.close()
+        return self.shape(fetched)
+
+
+_statements: dict[tuple[Executable, str], CompiledStatement] = {}
+
+
+def compiled_statement(stmt: Executable, dialect: Dialect) -> CompiledStatement:
+    key = (stmt, dialect.name)
+    return _statements.get(key) or _statements.setdefault(key, CompiledStatement(stmt, dialect))
+
+
+async def fetch_rows(engine: AsyncEngine, stmt: Executable, values: dict[str, Any]) -> list[Any]:
+    """A read in one trip to the driver (aiosqlite or asyncpg) on a pooled connection, outside any transaction:
+    for the small statements every request runs."""
+    compiled = compiled_statement(stmt, engine.dialect)
+    args = compiled.args(values)
+    async with engine.connect() as c:
+        driver = (await c.get_raw_connection()).driver_connection
+        if compiled.asyncpg:
+            fetched = await driver.fetch(compiled.sql, *args)  # type: ignore[union-attr]
+        else:
+            fetched = await driver.execute_fetchall(compiled.sql, args)  # type: ignore[union-attr]
+    return compiled.shape(fetched)
 
 
 def make_engine(url: str, *, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwargs: object) -> AsyncEngine:

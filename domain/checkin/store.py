@@ -21,21 +21,18 @@ import asyncio
 import logging
 import threading
 import time
-from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
-from sqlalchemy import (Boolean, Connection, Dialect, Executable, Integer, Select, Table, TextClause, and_, bindparam,
-                        create_engine, event, select, text, update)
-from sqlalchemy.sql.selectable import TextualSelect
-from sqlalchemy.util import await_only
+from sqlalchemy import (Boolean, Connection, Executable, Integer, Table, TextClause, and_, bindparam, create_engine,
+                        event, select, text, update)
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.db import is_disconnect, retry_seconds
+from domain.db import CompiledStatement, compiled_statement, is_disconnect, retry_seconds
 from domain.errors import Unavailable
 
 from domain.models import AuditEntry, BridgeSite, Conference, ConferenceSite, Delegate, Invitation, Unit
@@ -189,48 +186,8 @@ def _rows(c: Connection, stmt: Executable, values: dict[str, Any]) -> list[Any]:
     return _compiled(c, stmt).rows(c, values)
 
 
-def _compiled(c: Connection, stmt: Executable) -> "_Compiled":
-    key = (stmt, c.dialect.name)
-    return _statements.get(key) or _statements.setdefault(key, _Compiled(stmt, c.dialect))
-
-
-class _Compiled:
-    """A hot statement compiled once for SQLite and run straight on the DB-API cursor, with the column types'
-    own bind and result processors. SQLAlchemy's per-execution bookkeeping is most of what a statement costs
-    the writer thread otherwise, and that thread's CPU is what bounds check-ins per second."""
-
-    def __init__(self, stmt: Executable, dialect: Dialect) -> None:
-        self.asyncpg = dialect.driver == "asyncpg"
-        compiled = stmt.compile(dialect=dialect)
-        self.sql = compiled.string
-        binds = [compiled.binds[name] for name in compiled.positiontup or ()]
-        self.params = [(b.key, b.effective_value, b.type.dialect_impl(dialect).bind_processor(dialect))
-                       for b in binds]
-        columns = list(stmt.selected_columns) if isinstance(stmt, (Select, TextualSelect)) else []
-        self.row = namedtuple("Row", [col.key for col in columns]) if columns else None  # type: ignore[misc]
-        self.results = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
-
-    def rows(self, c: Connection, values: dict[str, Any]) -> list[Any]:
-        args = []
-        for key, default, process in self.params:
-            value = values[key] if key in values else default
-            args.append(process(value) if process else value)
-        if self.asyncpg:  # autocommit: past SQLAlchemy's adapter, which would BEGIN first
-            driver = c.connection.dbapi_connection.driver_connection  # type: ignore[union-attr]
-            fetched = await_only(driver.fetch(self.sql, *args))
-        else:
-            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute(self.sql, args)
-                fetched = cursor.fetchall()
-            finally:
-                cursor.close()
-        if self.row is None:
-            return fetched
-        return [self.row(*(p(v) if p else v for v, p in zip(raw, self.results))) for raw in fetched]
-
-
-_statements: dict[tuple[Executable, str], _Compiled] = {}
+def _compiled(c: Connection, stmt: Executable) -> CompiledStatement:
+    return compiled_statement(stmt, c.dialect)
 
 
 class SqliteWriter:
