@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.checkin import paced  # noqa: E402
-from bench.support import cpu_seconds, free_port  # noqa: E402
+from bench.support import PageServer, cpu_seconds  # noqa: E402
 from domain.invitations.passes import Keyring, encode_pass  # noqa: E402
 
 USER, PASSWORD = "vanphong", "vanphong-demo-2026"
@@ -75,36 +75,6 @@ def load(data: Path, points: int, delegates: int) -> tuple[int, float]:
     return int(found.group(1)), time.monotonic() - started
 
 
-class Server:
-    def __init__(self, data: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "BRIDGEPOINT_DATA_DIR": str(data), "BRIDGEPOINT_DATABASE_URL": "",
-               "BRIDGEPOINT_REDIS_URL": "", "BRIDGEPOINT_PUBLIC_URL": self.base, "BRIDGEPOINT_MAIL_WORKER": "0"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
-                                      str(self.port), "--log-level", "warning"], cwd=ROOT, env=env)
-
-    def ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server exited")
-            time.sleep(0.3)
-        raise RuntimeError("the server did not come up")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
 def scans_of(data: Path, conf_id: int, token: str, n: int) -> list[tuple[str, int, str]]:
     """(bearer token, conference site, pass) for n active invitations of the conference, shuffled over points."""
     ring = Keyring.load_or_create(data / "keys")
@@ -129,9 +99,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bp-bench-board-") as tmp:
         data = Path(tmp)
         conf_id, load_s = load(data, args.points, args.delegates)
-        server = Server(data)
+        server = PageServer(data)
         try:
-            server.ready()
+            server.start()
             api = httpx.Client(base_url=server.base, timeout=30)
             token = api.post("/api/auth/login", json={"username": USER, "password": PASSWORD}).json()["access_token"]
             auth = {"Authorization": f"Bearer {token}"}

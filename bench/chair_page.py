@@ -25,7 +25,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.support import free_port  # noqa: E402
+from bench.support import PageServer  # noqa: E402
 
 USER, PASSWORD = "vanphong", "vanphong-demo-2026"
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
@@ -56,39 +55,6 @@ try {
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "BRIDGEPOINT_DATA_DIR": str(data_dir), "BRIDGEPOINT_DATABASE_URL": "",
-                    "BRIDGEPOINT_REDIS_URL": "", "BRIDGEPOINT_PUBLIC_URL": self.base, "BRIDGEPOINT_MAIL_WORKER": "0"}
-        subprocess.run([sys.executable, "-m", "api.cli", "demo"], cwd=ROOT, env=self.env, check=True,
-                       capture_output=True)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"], cwd=ROOT, env=self.env)
-
-    def ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server exited")
-            time.sleep(0.3)
-        raise RuntimeError("the server did not come up")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def api_client(base: str) -> httpx.Client:
@@ -179,9 +145,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="bp-bench-chair-") as tmp:
-        server = Server(Path(tmp))
+        server = PageServer(Path(tmp))
+        server.cli("demo")
         try:
-            server.ready()
+            server.start()
             c = api_client(server.base)
             conference_id = live_conference(c)
             stream = Stream(c, conference_id, args.queue)

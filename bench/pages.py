@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.support import free_port  # noqa: E402
+from bench.support import PageServer  # noqa: E402
 
 USER, PASSWORD = "vanphong", "vanphong-demo-2026"
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
@@ -63,37 +63,6 @@ def load(data_dir: Path, points: int | None, delegates: int | None) -> tuple[int
         re.search(r"scheduled: \S+/api/conferences/(\d+)", out)
     assert found, out
     return int(found.group(1)), seconds
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "BRIDGEPOINT_DATA_DIR": str(data_dir), "BRIDGEPOINT_DATABASE_URL": "",
-               "BRIDGEPOINT_REDIS_URL": "", "BRIDGEPOINT_PUBLIC_URL": self.base, "BRIDGEPOINT_MAIL_WORKER": "0"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"], cwd=ROOT, env=env)
-
-    def ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server exited")
-            time.sleep(0.3)
-        raise RuntimeError("the server did not come up")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def sign_in(client: httpx.Client) -> None:
@@ -203,9 +172,9 @@ def measure(name: str, points: int | None, delegates: int | None, args: argparse
         conf, load_s = load(data, points, delegates)
         print(f"== {name}: conference {conf} loaded in {load_s:.1f} s", flush=True)
         result: dict[str, Any] = {"conference_id": conf, "load_seconds": round(load_s, 1), "pages": {}}
-        server = Server(data)
+        server = PageServer(data)
         try:
-            server.ready()
+            server.start()
             with httpx.Client(base_url=server.base, timeout=120) as client:
                 sign_in(client)
                 for page, suffix in PAGES:

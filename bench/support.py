@@ -1,9 +1,17 @@
-"""Pieces the benchmarks share: a free loopback port and a process's CPU time."""
+"""Pieces the benchmarks share: a free loopback port, a process's CPU time, and a demo server for the page
+benchmarks (SQLite, in-memory channels, no mail sender)."""
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -16,3 +24,43 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class PageServer:
+    """`bridgepoint serve` on a free loopback port over the SQLite database in `data_dir`, for a browser."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "BRIDGEPOINT_DATA_DIR": str(data_dir), "BRIDGEPOINT_DATABASE_URL": "",
+                    "BRIDGEPOINT_REDIS_URL": "", "BRIDGEPOINT_PUBLIC_URL": self.base, "BRIDGEPOINT_MAIL_WORKER": "0"}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str) -> str:
+        """Run a `bridgepoint` command against the same data (the demo, a fixture) and return its output."""
+        return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=self.env, check=True,
+                              capture_output=True, text=True).stdout
+
+    def start(self, timeout: float = 120) -> "PageServer":
+        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
+                                      str(self.port), "--log-level", "warning"], cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError("the server exited")
+            time.sleep(0.3)
+        raise RuntimeError("the server did not come up")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
