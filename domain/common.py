@@ -44,8 +44,13 @@ class Page(Generic[T]):
     offset: int
 
 
-async def paginate(session: AsyncSession, stmt: Select[Any], limit: int, offset: int) -> Page[Any]:
-    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+async def paginate(session: AsyncSession, stmt: Select[Any], limit: int, offset: int,
+                   counted: Select[Any] | None = None) -> Page[Any]:
+    """A page of `stmt` and the total, counted by `counted` when given (a cheaper statement with the same rows:
+    the joins only the filters need), else over `stmt` itself."""
+    if counted is None:
+        counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = (await session.execute(counted)).scalar_one()
     rows = (await session.execute(stmt.limit(limit).offset(offset))).scalars().all()
     return Page(list(rows), total, limit, offset)
 

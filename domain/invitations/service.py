@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.mail import outbox
@@ -25,19 +25,21 @@ async def list_invitations(uow: UnitOfWork, p: Principal, conference_id: int, *,
     require_roster_reader(p)
     async with uow:
         await visible_conference(uow.session, p, conference_id)
-        stmt = (select(Invitation).join(Delegate, Delegate.id == Invitation.delegate_id)
-                .where(Invitation.conference_id == conference_id, invitation_filter(p))
-                .order_by(Delegate.full_name, Invitation.id))
-        if q:
-            stmt = stmt.where(Delegate.search.like(like_pattern(q), escape="\\"))
+        where = [Invitation.conference_id == conference_id, invitation_filter(p)]
         if site_id is not None:
-            stmt = stmt.where(Invitation.conference_site_id.in_(
+            where.append(Invitation.conference_site_id.in_(
                 select(ConferenceSite.id).where(ConferenceSite.site_id == site_id)))
         if status is not None:
-            stmt = stmt.where(Invitation.status == status)
+            where.append(Invitation.status == status)
         if role is not None:
-            stmt = stmt.where(Invitation.role == role)
-        return await paginate(uow.session, stmt, limit, offset)
+            where.append(Invitation.role == role)
+        counted = select(func.count()).select_from(Invitation)  # joins delegates only to search their names
+        if q:
+            where.append(Delegate.search.like(like_pattern(q), escape="\\"))
+            counted = counted.join(Delegate, Delegate.id == Invitation.delegate_id)
+        stmt = (select(Invitation).join(Delegate, Delegate.id == Invitation.delegate_id)
+                .where(*where).order_by(Delegate.search, Delegate.id))  # the diacritics-free name, indexed
+        return await paginate(uow.session, stmt, limit, offset, counted.where(*where))
 
 
 async def _get(uow: UnitOfWork, p: Principal, conference_id: int, inv_id: int, *, edit: bool = False
