@@ -143,6 +143,9 @@ async def fetch_rows(engine: AsyncEngine, stmt: Executable, values: dict[str, An
 def make_engine(url: str, *, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwargs: object) -> AsyncEngine:
     """On PostgreSQL, pooled connections are pinged before use, connecting is retried for `retry_seconds` while
     the server restarts, and work that runs through `checkin_store.run_transaction` is retried as long."""
+    if ":memory:" not in url:  # idle connections kept: fewer means reconnecting under load (on SQLite each one is
+        kwargs.setdefault("pool_size", 20)  # a thread, opened with its pragmas, for every overflow connection)
+        kwargs.setdefault("max_overflow", 10)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -156,8 +159,6 @@ def make_engine(url: str, *, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwa
             cur.close()
 
         return engine
-    kwargs.setdefault("pool_size", 20)  # idle connections kept: fewer means reconnecting under load
-    kwargs.setdefault("max_overflow", 10)
     options = {**kwargs.pop("execution_options", {}), RETRY_OPTION: retry_seconds}  # type: ignore[dict-item]
     engine = create_async_engine(url, pool_pre_ping=True, execution_options=options, **kwargs)
     event.listen(engine.sync_engine, "do_connect", _connect_retrying(retry_seconds))
