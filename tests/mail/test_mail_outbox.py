@@ -118,3 +118,35 @@ async def test_the_app_sender_runs_in_the_background_and_stops_with_the_app(api,
     finally:
         await background.stop()
     assert len(mail.smtp.received) == 2
+
+
+async def test_a_lost_database_is_one_warning_line_not_a_traceback_per_pass(api, mail, caplog):
+    """The sender's loop goes on through a database restart; it says so once per 10 s, without a traceback (a
+    failure of another kind still logs one)."""
+    worker = make_worker(api, mail.smtp, mail.clock, idle_seconds=0.01)
+    passes = 0
+
+    async def lost() -> int:
+        nonlocal passes
+        passes += 1
+        raise ConnectionRefusedError("connection refused")  # what connecting to a restarting PostgreSQL raises
+    worker.drain = lost  # type: ignore[method-assign]
+    with caplog.at_level("WARNING", logger="bridgepoint"):
+        worker.start()
+        while passes < 20:
+            await asyncio.sleep(0.01)
+        await worker.stop()
+    lines = [r for r in caplog.records if "outbox worker" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in lines] == [("WARNING", None)], [r.getMessage() for r in lines]
+    assert "the database is unreachable (ConnectionRefusedError)" in lines[0].getMessage()
+
+    caplog.clear()
+
+    async def broken() -> int:
+        raise RuntimeError("a bug")
+    worker.drain = broken  # type: ignore[method-assign]
+    with caplog.at_level("WARNING", logger="bridgepoint"):
+        worker.start()
+        await asyncio.sleep(0.05)
+        await worker.stop()
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
