@@ -4,6 +4,8 @@ says why; 1080p, 4:3 and phone in both languages, axe-clean. Our own conference 
 changed): a unit with two new points, a conference far ahead, started."""
 from __future__ import annotations
 
+import json
+import re
 import socket
 import threading
 import time
@@ -252,3 +254,38 @@ def test_board_layouts_in_both_languages_are_accessible(page: Any, live_server: 
         assert axe_serious(page) == []
         shoot(page, f"board-displays-{locale}-desktop")
         page.context.clear_cookies()
+
+
+def test_a_degraded_worker_is_shown_and_a_new_socket_starts_clear(page: Any, live_server: str) -> None:
+    """The server says its live view is degraded (its bus is gone: check-ins go on, counts may be late): the board
+    shows "degraded since hh:mm:ss" and keeps its counts. The socket is then dropped; the new one reaches a worker
+    that is not degraded, and the marker goes. (The frame is put into the board's socket by the browser's
+    WebSocket routing: a real Redis fault is tests/platform/test_faults_redis.py's.)"""
+    b = live_board(live_server)
+    routes: list[Any] = []
+
+    def through(ws: Any) -> None:
+        ws.connect_to_server()  # frames pass both ways unchanged
+        routes.append(ws)
+    page.route_web_socket(re.compile(r".*/ws/conferences/.*"), through)
+    open_board(page, b)
+    b.scan()
+    page.wait_for_function("() => document.getElementById('t-present').textContent.trim() === '1'", timeout=3000)
+    since = datetime.now(timezone.utc).replace(microsecond=0)
+    routes[-1].send(json.dumps({"type": "degraded", "degraded": True, "since": since.isoformat(),
+                                "at": since.isoformat()}))
+    page.wait_for_selector("#board[data-state='degraded'] #board-status.st-degraded", timeout=3000)
+    marker = page.locator("#board-status").text_content()
+    assert len([x for x in marker.split() if x.count(":") == 2]) == 1, marker  # "… since hh:mm:ss"
+    assert page.locator("#t-present").text_content().strip() == "1"
+    shoot(page, "board-degraded-en")
+    sockets = len(routes)
+    routes[-1].close(code=1012, reason="worker restarting")
+    deadline = time.monotonic() + 15
+    while len(routes) == sockets and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert len(routes) > sockets, "the board did not reconnect"
+    page.wait_for_selector("#board[data-state='live']", timeout=10000)
+    assert page.locator("#board-status").is_hidden()
+    b.scan()
+    page.wait_for_function("() => document.getElementById('t-present').textContent.trim() === '2'", timeout=3000)

@@ -117,6 +117,9 @@ export class LiveClient {
     socket.onopen = () => {
       if (socket !== this._socket) return;
       this._lastMessageAt = Date.now();
+      // Degraded is what one worker says of its own link: a new socket (maybe to another worker) starts clear,
+      // and a worker that is degraded says so again before it answers anything (docs/realtime.md).
+      this.degradedSince = null;
       // A resumed socket may get no frame at all (nothing happened meanwhile): a ping's answer tells us that
       // the server admitted us. Answers come after the snapshot or the catch-up frames.
       this._ping();
