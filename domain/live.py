@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.checkin.attendance import Tally, attendance
+from domain.checkin.attendance import attendance
 from domain.db import local_iso
 from domain.models import BridgeSite, Conference, ConferenceSite
 from domain.speakers.view import current_agenda_item, speakers_state
@@ -54,21 +54,15 @@ async def site_statuses(session: AsyncSession, conference_id: int, ids: set[int]
     return [_status(cs, zone) for cs in rows]
 
 
-async def counts(session: AsyncSession, conference_id: int, ids: set[int] | None = None,
-                 tally: Tally | None = None) -> dict[str, Any]:
+async def counts(session: AsyncSession, conference_id: int, ids: set[int] | None = None) -> dict[str, Any]:
     """{"sites": [{conference_site_id, present, expected, late, walk_ins, absent, missing}], "totals": {...}} for
-    the listed points (all when None); the totals always cover the whole conference. With a tally (the tick's)
-    only the listed points are counted afresh."""
-    if tally is not None:
-        att = (await tally.read(session, conference_id, ids)).to_dict()
-    else:
-        att = (await attendance(session, conference_id, sorted(ids) if ids is not None else None)).to_dict()
+    the listed points (all when None); the totals always cover the whole conference."""
+    att = (await attendance(session, conference_id, sorted(ids) if ids is not None else None)).to_dict()
     sites = [{"conference_site_id": s["conference_site_id"], **{k: s[k] for k in COUNTS}} for s in att["sites"]]
     return {"sites": sites, "totals": att["totals"]}
 
 
-async def sites_part(session: AsyncSession, conference_id: int, ids: set[int] | None = None,
-                     tally: Tally | None = None) -> dict[str, Any]:
+async def sites_part(session: AsyncSession, conference_id: int, ids: set[int] | None = None) -> dict[str, Any]:
     """Full entries (who, role, status and counts) of the listed points (all when None), and the totals."""
     zone = await _zone(session, conference_id)
     if zone is None:
@@ -79,7 +73,7 @@ async def sites_part(session: AsyncSession, conference_id: int, ids: set[int] | 
     if ids is not None:
         stmt = stmt.where(ConferenceSite.id.in_(ids))
     rows = (await session.execute(stmt)).all()
-    att = await counts(session, conference_id, ids, tally)
+    att = await counts(session, conference_id, ids)
     by_id = {s["conference_site_id"]: s for s in att["sites"]}
     sites = [{"conference_site_id": cs.id, "site_id": cs.site_id, "code": code, "name": name, "role": cs.role.value,
               **_status(cs, zone), **by_id.get(cs.id, {k: 0 for k in COUNTS})}

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import live
-from domain.checkin.attendance import Tally
 from domain.checkin.models import Scan
 from domain.point_links import presence
 from domain.db import is_disconnect
@@ -40,7 +39,6 @@ class Ticker:
         self._leading = False
         self._lock = asyncio.Lock()
         self._last_conference: dict[int, dict[str, Any]] = {}
-        self._tallies: dict[int, Tally] = {}  # per conference, while leading: a tick recounts only marked points
         self._swept_to: int | None = None  # the highest scan id swept for count marks (None: not leading)
         self._swept_ids: set[int] = set()
 
@@ -70,7 +68,6 @@ class Ticker:
                 self._leading = False
                 return
             if not self._leading:
-                self._tallies.clear()
                 await self._arm()
                 self._leading = True
                 self._swept_to = None
@@ -134,7 +131,6 @@ class Ticker:
                     frames = await self._read(session, conference_id, conference_marks)
                 except Exception:
                     log.exception("reading the live view of conference %s; retrying next tick", conference_id)
-                    self._tallies.pop(conference_id, None)  # counted afresh next time
                     await self.bus.mark(conference_id, conference_marks)
                     continue
                 for kind, body in frames:
@@ -147,20 +143,18 @@ class Ticker:
             part = await live.conference_part(session, conference_id)
             if part is None:
                 self._last_conference.pop(conference_id, None)
-                self._tallies.pop(conference_id, None)
                 return []
             if CONFERENCE_MARK in marks or part != self._last_conference.get(conference_id):
                 self._last_conference[conference_id] = part
                 frames.append((CONFERENCE, part))
-        tally = self._tallies.setdefault(conference_id, Tally())
         rebuilt = marked_ids(marks, "site")
         if rebuilt:
-            part = await live.sites_part(session, conference_id, rebuilt, tally)
+            part = await live.sites_part(session, conference_id, rebuilt)
             gone = rebuilt - {s["conference_site_id"] for s in part["sites"]}
             frames.append((SITES, {**part, "removed": sorted(gone)}))
         counted = None if ALL_COUNTS in marks else marked_ids(marks, "count") - rebuilt
         if counted is None or counted:
-            frames.append((ATTENDANCE, await live.counts(session, conference_id, counted, tally)))
+            frames.append((ATTENDANCE, await live.counts(session, conference_id, counted)))
         statuses = marked_ids(marks, "status") - rebuilt
         if statuses:
             frames.append((SITE_STATUS, {"sites": await live.site_statuses(session, conference_id, statuses)}))

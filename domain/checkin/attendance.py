@@ -3,9 +3,8 @@ missing, and conference totals. expected = present + absent + missing.
 
 Two queries whatever the size of the conference: the points, and one pass over the conference's invitations in
 the covering index ix_invitations_conference_site_counts (migration 0011: an index-only scan on PostgreSQL, a
-covering-index search on SQLite) with each one's presence and absence found by primary key, grouped by point.
-The live view's tick keeps a Tally instead: after its first read it recounts only the points that changed, so a
-tick never reads every invitation of a national conference.
+covering-index search on SQLite) with each one's presence and absence found by primary key, grouped by point. The
+realtime layer calls this once per tick; no table is read whole, only this conference's index entries.
 """
 from __future__ import annotations
 
@@ -58,71 +57,32 @@ def _sum(flag: object) -> object:
     return func.coalesce(func.sum(case((flag, 1), else_=0)), 0).cast(Integer)
 
 
-async def _per_site(session: AsyncSession, conference_id: int, ids: list[int] | None) -> list[SiteAttendance]:
-    """The counts of the listed points (every point when None), read from their invitations only."""
-    stmt = (select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.expected_attendance)
-            .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))
+async def attendance(session: AsyncSession, conference_id: int,
+                     conference_site_ids: list[int] | None = None) -> Attendance:
+    """Counts for the listed sites (all when None); totals always cover every site of the conference."""
+    sites = (await session.execute(
+        select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.expected_attendance)
+        .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))).all()
     active = Invitation.status.in_(ACTIVE_INVITATION)
-    counted = (select(Invitation.conference_site_id, _sum(active), _sum(and_(active, Invitation.walk_in)),
-                      _sum(Presence.present), _sum(Presence.late),
-                      _sum(and_(active, Absence.invitation_id.isnot(None), counts_as_absent())))
-               .select_from(Invitation)
-               .outerjoin(Presence, Presence.invitation_id == Invitation.id)
-               .outerjoin(Absence, Absence.invitation_id == Invitation.id)
-               .where(Invitation.conference_id == conference_id)
-               .group_by(Invitation.conference_site_id))
-    if ids is not None:
-        stmt = stmt.where(ConferenceSite.id.in_(ids))
-        counted = counted.where(Invitation.conference_site_id.in_(ids))
-    sites = (await session.execute(stmt)).all()
-    per_site = {cs: rest for cs, *rest in await session.execute(counted)}
-    out = []
+    per_site = {cs: rest for cs, *rest in await session.execute(
+        select(Invitation.conference_site_id, _sum(active), _sum(and_(active, Invitation.walk_in)),
+               _sum(Presence.present), _sum(Presence.late),
+               _sum(and_(active, Absence.invitation_id.isnot(None), counts_as_absent())))
+        .select_from(Invitation)
+        .outerjoin(Presence, Presence.invitation_id == Invitation.id)
+        .outerjoin(Absence, Absence.invitation_id == Invitation.id)
+        .where(Invitation.conference_id == conference_id)
+        .group_by(Invitation.conference_site_id))}
+    everywhere = []
     for cs_id, site_id, expected in sites:
         n_invited, walk_ins, present, late, away = per_site.get(cs_id, (0, 0, 0, 0, 0))
         expected = expected if expected > 0 else n_invited
-        out.append(SiteAttendance(cs_id, site_id, present, expected, late, walk_ins, away,
-                                  max(expected - present - away, 0)))
-    return out
-
-
-def _gather(conference_id: int, everywhere: list[SiteAttendance], wanted: set[int] | None) -> Attendance:
+        everywhere.append(SiteAttendance(cs_id, site_id, present, expected, late, walk_ins, away,
+                                         max(expected - present - away, 0)))
+    wanted = None if conference_site_ids is None else set(conference_site_ids)
     return Attendance(
         conference_id,
         [s for s in everywhere if wanted is None or s.conference_site_id in wanted],
         present=sum(s.present for s in everywhere), expected=sum(s.expected for s in everywhere),
         late=sum(s.late for s in everywhere), walk_ins=sum(s.walk_ins for s in everywhere),
         absent=sum(s.absent for s in everywhere), missing=sum(s.missing for s in everywhere))
-
-
-async def attendance(session: AsyncSession, conference_id: int,
-                     conference_site_ids: list[int] | None = None) -> Attendance:
-    """Counts for the listed sites (all when None); totals always cover every site of the conference."""
-    everywhere = await _per_site(session, conference_id, None)
-    return _gather(conference_id, everywhere, None if conference_site_ids is None else set(conference_site_ids))
-
-
-class Tally:
-    """The per-point counts of one conference kept between reads, for the live view's tick: the first read counts
-    every point (one pass over the conference's invitations), each later one only the points it is told changed,
-    and the totals are summed from what is kept. Whoever keeps a tally must name every point whose invitations,
-    presences or absences changed since the last read (the live view's count and site marks do), or start a new
-    tally."""
-
-    def __init__(self) -> None:
-        self._sites: dict[int, SiteAttendance] | None = None
-
-    async def read(self, session: AsyncSession, conference_id: int, changed: set[int] | None) -> Attendance:
-        """Counts for the points in `changed` (all when None, which also recounts every point) with the totals."""
-        if changed is None or self._sites is None:
-            self._sites = {s.conference_site_id: s for s in await _per_site(session, conference_id, None)}
-        elif changed:
-            fresh = {s.conference_site_id: s for s in await _per_site(session, conference_id, sorted(changed))}
-            for cs_id in changed:
-                if cs_id in fresh:
-                    self._sites[cs_id] = fresh[cs_id]
-                else:  # the point left the conference
-                    self._sites.pop(cs_id, None)
-        totals = _gather(conference_id, list(self._sites.values()), set())
-        totals.sites = sorted((self._sites[i] for i in (self._sites if changed is None else changed) if i in self._sites),
-                              key=lambda s: s.conference_site_id)
-        return totals
