@@ -6,9 +6,8 @@ import asyncio
 import enum
 import logging
 import time
-from datetime import datetime, timezone, tzinfo
-
 from collections import namedtuple
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Enum, Executable, MetaData, Select, event, text
@@ -205,6 +204,22 @@ def _broken_connection(context):  # type: ignore[no-untyped-def]
 _LOST = ("connection is closed", "connection was closed", "another operation",
          "terminating connection", "the database system is", "server closed the connection", "connection refused",
          "connection reset", "connection does not exist")
+
+
+class LoopFailures:
+    """How a background loop (the live tick, the mail sender) logs a failed pass: a lost database — a restart —
+    as one warning line per `every` seconds without a traceback; anything else with its traceback."""
+
+    def __init__(self, logger: logging.Logger, what: str, every: float = 10.0) -> None:
+        self.logger, self.what, self.every = logger, what, every
+        self._warned = float("-inf")
+
+    def failed(self, e: Exception) -> None:
+        if not is_disconnect(e):
+            self.logger.exception("%s failed; retrying", self.what)
+        elif time.monotonic() - self._warned > self.every:
+            self._warned = time.monotonic()
+            self.logger.warning("%s: the database is unreachable (%s); retrying", self.what, type(e).__name__)
 
 
 def is_disconnect(exc: BaseException) -> bool:

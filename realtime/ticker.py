@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import live
 from domain.checkin.models import Scan
 from domain.point_links import presence
-from domain.db import is_disconnect
+from domain.db import LoopFailures
 from domain.uow import Publisher, UnitOfWork
 
 from .bus import Bus
@@ -33,7 +33,7 @@ class Ticker:
                  clock: Clock, *, interval: float = 0.25, timeout: timedelta = presence.HEARTBEAT_TIMEOUT,
                  health: BusHealth | None = None) -> None:
         self.bus, self.publisher, self.clock, self.health = bus, publisher, clock, health
-        self._database_warned = 0.0
+        self._failures = LoopFailures(log, "live view tick")
         self.sessionmaker, self.reader = sessionmaker, reader  # writes (outages), autocommit reads
         self.interval, self.timeout = interval, timeout
         self._leading = False
@@ -52,11 +52,7 @@ class Ticker:
                 else:  # logged once, when the bus is lost
                     self.health.failed("commands", e)
             except Exception as e:
-                if not is_disconnect(e):
-                    log.exception("live view tick failed; retrying")
-                elif time.monotonic() - self._database_warned > 10:  # a restart of the database: no traceback
-                    self._database_warned = time.monotonic()
-                    log.warning("live view tick: the database is unreachable (%s); retrying", type(e).__name__)
+                self._failures.failed(e)
             await asyncio.sleep(self.interval)
 
     async def tick(self) -> None:

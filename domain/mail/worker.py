@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import suppress
@@ -25,7 +24,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.mail import messages as mail
-from domain.db import is_disconnect, utcnow
+from domain.db import LoopFailures, utcnow
 from domain.i18n import DEFAULT_LOCALE
 from domain.mail.transport import DeliveryFailed, Envelope, Transport, TransportUnavailable
 from domain.models import ConferenceSite, Delegate, Role, User, conference_site_operators, user_sites
@@ -108,7 +107,7 @@ class OutboxWorker:
         self._domain = ctx.organizer.address.rpartition("@")[2] or "bridgepoint"
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._database_warned = float("-inf")  # when a lost database was last logged (once per 10 s, no traceback)
+        self._failures = LoopFailures(log, "outbox worker pass")
 
     # ---- running ----
     def start(self) -> None:
@@ -130,11 +129,7 @@ class OutboxWorker:
             try:
                 await self.drain()
             except Exception as e:  # broad on purpose: a database hiccup must not end the sender; next tick retries
-                if not is_disconnect(e):
-                    log.exception("outbox worker pass failed")
-                elif time.monotonic() - self._database_warned > 10:  # a restart of the database: no traceback
-                    self._database_warned = time.monotonic()
-                    log.warning("outbox worker: the database is unreachable (%s); retrying", type(e).__name__)
+                self._failures.failed(e)
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.idle_seconds)
 
