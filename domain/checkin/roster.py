@@ -17,6 +17,9 @@ from domain.uow import UnitOfWork
 from domain.common import Page
 
 
+BY_NAME = (Delegate.search, Delegate.id)  # the name as search sees it (no case, no diacritics): an index to walk
+
+
 async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
                  conference_site_id: int | None = None, status: InvitationStatus | None = None,
                  present: bool | None = None, limit: int = 50, offset: int = 0) -> Page[dict[str, Any]]:
@@ -45,10 +48,9 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
                 .outerjoin(Unit, Unit.id == Delegate.unit_id)
                 .outerjoin(Presence, Presence.invitation_id == Invitation.id)
                 .outerjoin(Absence, Absence.invitation_id == Invitation.id)
-                .order_by(Delegate.search, Delegate.id))
+                .order_by(*BY_NAME))
         # The page's invitations are picked, and the total counted, joining only what the order and the filters
         # need (delegates by their search index, presences); then only those rows are read with everything else.
-        # Ordered by the name as search sees it (no case, no diacritics), which has an index to walk.
         picked = select(Invitation.id).join(Delegate, Delegate.id == Invitation.delegate_id)
         counted = select(func.count()).select_from(Invitation)
         if by_name is not None:
@@ -57,7 +59,7 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
             picked = picked.outerjoin(Presence, Presence.invitation_id == Invitation.id)
             counted = counted.outerjoin(Presence, Presence.invitation_id == Invitation.id)
         total = (await uow.session.execute(counted.where(*where))).scalar_one()
-        ids = list((await uow.session.execute(picked.where(*where).order_by(Delegate.search, Delegate.id)
+        ids = list((await uow.session.execute(picked.where(*where).order_by(*BY_NAME)
                                               .limit(limit).offset(offset))).scalars())
         stmt = stmt.where(Invitation.id.in_(ids))
         rows = (await uow.session.execute(stmt)).all() if ids else []

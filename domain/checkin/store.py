@@ -32,7 +32,7 @@ from sqlalchemy import (Boolean, Connection, Executable, Integer, Table, TextCla
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.db import CompiledStatement, compiled_statement, is_disconnect, retry_seconds
+from domain.db import compiled_statement, is_disconnect, retry_seconds
 from domain.errors import Unavailable
 
 from domain.models import AuditEntry, BridgeSite, Conference, ConferenceSite, Delegate, Invitation, Unit
@@ -125,8 +125,8 @@ class Raced(Exception):
 def load_now(c: Connection, conference_id: int, cs_id: int, inv_id: int | None, user_id: int | None,
              nonce: str) -> Any:
     """`load` as a statement of its own on a connection in autocommit (PostgreSQL: straight to asyncpg)."""
-    found = _compiled(c, LOAD).rows(c, {"conference_id": conference_id, "cs_id": cs_id, "inv_id": inv_id,
-                                        "user_id": user_id, "nonce": nonce})
+    found = compiled_statement(LOAD, c.dialect).rows(c, {"conference_id": conference_id, "cs_id": cs_id,
+                                                         "inv_id": inv_id, "user_id": user_id, "nonce": nonce})
     return found[0] if found else None
 
 
@@ -138,7 +138,7 @@ def record_scan(c: Connection, scan: dict[str, Any], presence: dict[str, Any] | 
               **{"s_" + k: v for k, v in scan.items()}, **{"a_" + k: v for k, v in audit.items()},
               **{"p_" + c_.name: (presence or {}).get(c_.name) for c_ in PRESENCE.c}}
     try:
-        row = _compiled(c, RECORD_SCAN).rows(c, values)[0]
+        row = compiled_statement(RECORD_SCAN, c.dialect).rows(c, values)[0]
     except Exception as e:
         if RACED in str(e):
             raise Raced from e
@@ -183,11 +183,7 @@ def _rows(c: Connection, stmt: Executable, values: dict[str, Any]) -> list[Any]:
     if c.dialect.name != "sqlite":  # inside the transaction SQLAlchemy began: through SQLAlchemy
         result = c.execute(stmt, values)
         return result.all() if result.returns_rows else []
-    return _compiled(c, stmt).rows(c, values)
-
-
-def _compiled(c: Connection, stmt: Executable) -> CompiledStatement:
-    return compiled_statement(stmt, c.dialect)
+    return compiled_statement(stmt, c.dialect).rows(c, values)
 
 
 class SqliteWriter:
