@@ -1,6 +1,7 @@
 """The Litestar application factory."""
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
 from pathlib import Path
@@ -32,6 +33,7 @@ from api.controllers.units import UnitController
 from api.controllers.users import UserController
 from api.errors import EXCEPTION_HANDLERS
 from api.security import SecurityHeadersMiddleware
+from domain.i18n import preload_translations
 from api.pages.render import template_config
 from api.settings import Settings
 from domain.db import make_engine, make_sessionmaker
@@ -81,6 +83,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def startup(app: Litestar) -> None:
         settings.ensure_dirs()
+        # The message catalogues are read before the first request: built on first use, the first refused sign-in
+        # of a flood spent a third of a second of the event loop reading .po files while scanners waited.
+        await asyncio.to_thread(preload_translations)
         app.state.engine = make_engine(settings.database_url, retry_seconds=settings.db_retry_seconds)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.keyring = Keyring.load_or_create(settings.keys_dir)

@@ -54,6 +54,13 @@ def translations(locale: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(buf)
 
 
+def preload_translations() -> None:
+    """Build every language's catalogue now (a server calls this at startup, off its event loop)."""
+    for locale in LOCALES:
+        translations(locale)
+        Locale.parse(locale)
+
+
 def current_locale() -> str:
     return _current.get()
 

@@ -4,7 +4,8 @@ An argon2 check takes tens of milliseconds of CPU: run on the event loop, 40 wro
 scanner and screen. Here it runs in a worker thread (argon2 releases the GIL) behind a semaphore, and failures are
 counted per account and per client address: past the limit, further attempts are refused with `rate_limited`
 and the time to wait, doubling with each failure up to a cap. Counters live in the process (each worker keeps
-its own): a burst against one account is stopped within a few attempts on any worker.
+its own): a burst against one account is stopped within a few attempts on any worker. A flood also takes at most
+`readers` pooled database connections at once, each only while it reads the account.
 """
 from __future__ import annotations
 
@@ -33,10 +34,14 @@ class LoginGuard:
     max_delay: float = 15 * 60.0
     # password checks at once: leave a core to the event loop (scans and screens go on during a flood)
     concurrency: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
+    # sign-ins reading their account at once: a flood must not take every pooled connection (a health check, a
+    # scan or a screen's snapshot then waited for one while new ones were opened)
+    readers: int = 4
     clock: Callable[[], float] = time.monotonic
     _accounts: dict[str, _Failures] = field(default_factory=dict)
     _addresses: dict[str, _Failures] = field(default_factory=dict)
     _semaphore: asyncio.Semaphore | None = None
+    _readers: asyncio.Semaphore | None = None
 
     def _wait(self, table: dict[str, _Failures], key: str, limit: int, now: float) -> float:
         f = table.get(key)
@@ -74,6 +79,12 @@ class LoginGuard:
 
     def succeeded(self, username: str) -> None:
         self._accounts.pop(username.casefold(), None)
+
+    def reading(self) -> asyncio.Semaphore:
+        """Held while a sign-in reads its account from the database: at most `readers` at once."""
+        if self._readers is None:
+            self._readers = asyncio.Semaphore(self.readers)
+        return self._readers
 
     async def verify(self, check: Callable[[], bool], username: str, address: str) -> bool:
         """Run a password check in a worker thread, at most `concurrency` at once; an attempt that waited its turn

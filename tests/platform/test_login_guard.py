@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import event
 
 from domain.errors import RateLimited
 from domain.users.login_guard import LoginGuard
@@ -98,13 +99,56 @@ async def test_forty_wrong_logins_at_once_are_checked_off_the_event_loop_a_few_a
             health.append((await api.client.get("/health")).status_code)
             await asyncio.sleep(0.01)
 
+    pool = api.app.state.engine.sync_engine.pool
+    held = {"now": 0, "max": 0}
+
+    def out(*_: object) -> None:
+        held["now"] += 1
+        held["max"] = max(held["max"], held["now"])
+
+    def back(*_: object) -> None:
+        held["now"] -= 1
+
+    event.listen(pool, "checkout", out)
+    event.listen(pool, "checkin", back)
     logins = [api.client.post("/api/auth/login", json={"username": f"nobody{n}", "password": "wrong-password-1"})
               for n in range(40)]
-    results = await asyncio.gather(probe(), *logins)
+    try:
+        results = await asyncio.gather(probe(), *logins)
+    finally:
+        event.remove(pool, "checkout", out)
+        event.remove(pool, "checkin", back)
     assert {r.status_code for r in results[1:]} <= {401, 429}
     assert health == [200] * 20
     assert loop_thread not in seen["threads"]
     assert 1 <= seen["max"] <= api.app.state.login_guard.concurrency
+    # the flood read its accounts a few at a time: the pool kept connections for everyone else (the probe, an
+    # audit entry of a back-off); unbounded, the 40 lookups took every pooled connection and opened more
+    assert held["max"] <= api.app.state.login_guard.readers + 2
+
+
+async def test_a_check_takes_one_core_and_an_older_hash_is_replaced_at_the_next_sign_in(api: Api) -> None:
+    """argon2's default four lanes run four threads per check: one wrong login took both cores of a small server.
+    Hashes are made with one lane; an account whose hash has other parameters gets a new one when it signs in."""
+    from argon2 import PasswordHasher, extract_parameters
+    from sqlalchemy import select, update
+
+    from domain.models import User
+    from domain.users.service import hash_password
+
+    assert extract_parameters(hash_password("correct-horse-42")).parallelism == 1
+    await api.user("vp", "organizer")
+    async with api.sessionmaker() as s:
+        await s.execute(update(User).where(User.username == "vp")
+                        .values(password_hash=PasswordHasher().hash("correct-horse-42")))
+        await s.commit()
+    r = await api.client.post("/api/auth/login", json={"username": "vp", "password": "correct-horse-42"})
+    assert r.status_code == 200
+    async with api.sessionmaker() as s:
+        stored = (await s.execute(select(User.password_hash).where(User.username == "vp"))).scalar_one()
+    assert extract_parameters(stored).parallelism == 1
+    r = await api.client.post("/api/auth/login", json={"username": "vp", "password": "correct-horse-42"})
+    assert r.status_code == 200
 
 
 async def test_the_login_page_says_when_to_try_again_in_the_users_language(api: Api) -> None:
