@@ -53,6 +53,8 @@ MEDIA_BY_OPERATION = {"getImportTemplate": (XLSX, "text/csv"), "getImportList": 
 # Operations that answer a second success code with the same body: a walk-in at a closed window is 200.
 ALSO_SUCCESS = {"registerWalkIn": ("201", "200")}
 UNSAFE = ("post", "put", "patch", "delete")
+# Reads that can conflict with the state: a pass sheet with no active pass to print (`409 no_active_passes`).
+READS_THAT_CONFLICT = ("getPassSheetPdf", "getPassSheetZip")
 
 
 def _public(path: str) -> bool:
@@ -125,7 +127,7 @@ def refine(spec: dict[str, Any], app: Litestar) -> dict[str, Any]:
             codes = {400, 404, 422, 503}
             if not public:
                 codes |= {401, 403}
-            if method in UNSAFE:
+            if method in UNSAFE or op.get("operationId") in READS_THAT_CONFLICT:
                 codes.add(409)
             if op.get("operationId") in THROTTLED:
                 codes |= {401, 429}

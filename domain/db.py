@@ -8,12 +8,13 @@ import logging
 import time
 from collections import namedtuple
 from datetime import datetime, timezone, tzinfo
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Enum, Executable, MetaData, Select, event, text
+from sqlalchemy import Connection, DateTime, Enum, Executable, MetaData, Row, Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.types import TypeDecorator
@@ -123,6 +124,13 @@ _statements: dict[tuple[Executable, str], CompiledStatement] = {}
 def compiled_statement(stmt: Executable, dialect: Dialect) -> CompiledStatement:
     key = (stmt, dialect.name)
     return _statements.get(key) or _statements.setdefault(key, CompiledStatement(stmt, dialect))
+
+
+async def core_rows(session: AsyncSession, stmt: Executable) -> Sequence[Row[Any]]:
+    """A column read run on the session's connection (its transaction), without the ORM's per-row loading: for
+    reads of thousands of rows (every point of a national conference), where the ORM's bookkeeping cost more than
+    the query."""
+    return (await (await session.connection()).execute(stmt)).all()
 
 
 async def fetch_rows(engine: AsyncEngine, stmt: Executable, values: dict[str, Any]) -> list[Any]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkin.attendance import attendance
-from domain.db import local_iso
+from domain.db import core_rows, local_iso
 from domain.models import BridgeSite, Conference, ConferenceSite
 from domain.speakers.view import current_agenda_item, speakers_state
 
@@ -38,9 +38,14 @@ async def conference_part(session: AsyncSession, conference_id: int) -> dict[str
     return {"conference": header, "agenda_item": await current_agenda_item(session, conference_id)}
 
 
-def _status(cs: ConferenceSite, zone: tzinfo) -> dict[str, Any]:
+def _status(cs: Any, zone: tzinfo) -> dict[str, Any]:
+    """`cs`: a ConferenceSite or a row with its id, readiness, connection and connection_at."""
     return {"conference_site_id": cs.id, "readiness": cs.readiness.value, "connection": cs.connection.value,
             "connection_at": local_iso(cs.connection_at, zone)}
+
+
+_STATUS_COLUMNS = (ConferenceSite.id, ConferenceSite.readiness, ConferenceSite.connection,
+                   ConferenceSite.connection_at)
 
 
 async def site_statuses(session: AsyncSession, conference_id: int, ids: set[int]) -> list[dict[str, Any]]:
@@ -48,18 +53,19 @@ async def site_statuses(session: AsyncSession, conference_id: int, ids: set[int]
     zone = await _zone(session, conference_id)
     if zone is None or not ids:
         return []
-    rows = (await session.execute(select(ConferenceSite).where(
+    rows = await core_rows(session, select(*_STATUS_COLUMNS).where(
         ConferenceSite.conference_id == conference_id, ConferenceSite.id.in_(ids))
-        .order_by(ConferenceSite.id))).scalars()
+        .order_by(ConferenceSite.id))
     return [_status(cs, zone) for cs in rows]
 
 
 async def counts(session: AsyncSession, conference_id: int, ids: set[int] | None = None) -> dict[str, Any]:
     """{"sites": [{conference_site_id, present, expected, late, walk_ins, absent, missing}], "totals": {...}} for
     the listed points (all when None); the totals always cover the whole conference."""
-    att = (await attendance(session, conference_id, sorted(ids) if ids is not None else None)).to_dict()
-    sites = [{"conference_site_id": s["conference_site_id"], **{k: s[k] for k in COUNTS}} for s in att["sites"]]
-    return {"sites": sites, "totals": att["totals"]}
+    att = await attendance(session, conference_id, sorted(ids) if ids is not None else None)
+    sites = [{"conference_site_id": s.conference_site_id, "present": s.present, "expected": s.expected,
+              "late": s.late, "walk_ins": s.walk_ins, "absent": s.absent, "missing": s.missing} for s in att.sites]
+    return {"sites": sites, "totals": {k: getattr(att, k) for k in COUNTS}}
 
 
 async def sites_part(session: AsyncSession, conference_id: int, ids: set[int] | None = None) -> dict[str, Any]:
@@ -67,17 +73,19 @@ async def sites_part(session: AsyncSession, conference_id: int, ids: set[int] | 
     zone = await _zone(session, conference_id)
     if zone is None:
         return {"sites": [], "totals": dict.fromkeys(COUNTS, 0)}
-    stmt = (select(ConferenceSite, BridgeSite.code, BridgeSite.name)
+    # columns, not ORM objects: a national conference's first snapshot reads 10,000 of them
+    stmt = (select(*_STATUS_COLUMNS, ConferenceSite.site_id, ConferenceSite.role, BridgeSite.code, BridgeSite.name)
             .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
             .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))
     if ids is not None:
         stmt = stmt.where(ConferenceSite.id.in_(ids))
-    rows = (await session.execute(stmt)).all()
+    rows = await core_rows(session, stmt)
     att = await counts(session, conference_id, ids)
     by_id = {s["conference_site_id"]: s for s in att["sites"]}
-    sites = [{"conference_site_id": cs.id, "site_id": cs.site_id, "code": code, "name": name, "role": cs.role.value,
-              **_status(cs, zone), **by_id.get(cs.id, {k: 0 for k in COUNTS})}
-             for cs, code, name in rows]
+    none = dict.fromkeys(COUNTS, 0)
+    sites = [{"conference_site_id": row.id, "site_id": row.site_id, "code": row.code, "name": row.name,
+              "role": row.role.value, **_status(row, zone), **by_id.get(row.id, none)}
+             for row in rows]
     return {"sites": sites, "totals": att["totals"]}
 
 

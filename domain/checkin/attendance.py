@@ -8,11 +8,12 @@ realtime layer calls this once per tick; no table is read whole, only this confe
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import core_rows
 from domain.models import ACTIVE_INVITATION, ConferenceSite, Invitation
 from domain.checkin.models import Absence, Presence
 
@@ -41,7 +42,7 @@ class Attendance:
     missing: int = 0
 
     def to_dict(self) -> dict[str, object]:
-        return {"sites": [asdict(s) for s in self.sites],
+        return {"sites": [dict(vars(s)) for s in self.sites],  # asdict's deep copy: a third of a second at 10,000
                 "totals": {"present": self.present, "expected": self.expected, "late": self.late,
                            "walk_ins": self.walk_ins, "absent": self.absent, "missing": self.missing}}
 
@@ -60,11 +61,11 @@ def _sum(flag: object) -> object:
 async def attendance(session: AsyncSession, conference_id: int,
                      conference_site_ids: list[int] | None = None) -> Attendance:
     """Counts for the listed sites (all when None); totals always cover every site of the conference."""
-    sites = (await session.execute(
+    sites = await core_rows(session, (
         select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.expected_attendance)
-        .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))).all()
+        .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id)))
     active = Invitation.status.in_(ACTIVE_INVITATION)
-    per_site = {cs: rest for cs, *rest in await session.execute(
+    per_site = {cs: rest for cs, *rest in await core_rows(session,
         select(Invitation.conference_site_id, _sum(active), _sum(and_(active, Invitation.walk_in)),
                _sum(Presence.present), _sum(Presence.late),
                _sum(and_(active, Absence.invitation_id.isnot(None), counts_as_absent())))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Principal, visible_conference
 from domain.checkin.models import Presence
-from domain.db import utcnow
+from domain.db import core_rows, utcnow
 from domain.models import BridgeSite, ConferenceSite, ConferenceStatus, Invitation, Unit
 from domain.text import search_text
 from domain.uow import UnitOfWork
@@ -62,12 +62,12 @@ async def board_head(uow: UnitOfWork, p: Principal, conference_id: int) -> Board
 
 async def _grouping(session: AsyncSession, conference_id: int) -> tuple[BoardLayout, dict[int, str]]:
     """The layout, and unit id → group key for every unit a point of the conference sits in."""
-    rows = (await session.execute(
+    rows = await core_rows(session, (
         select(ConferenceSite.id, BridgeSite.unit_id)
         .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
-        .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))).all()
-    units = {uid: (parent, name) for uid, parent, name in await session.execute(
-        select(Unit.id, Unit.parent_id, Unit.name))}
+        .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id)))
+    units = {uid: (parent, name) for uid, parent, name in await core_rows(session, (
+        select(Unit.id, Unit.parent_id, Unit.name)))}
     paths: dict[int, list[int]] = {}
 
     def path(uid: int) -> list[int]:

@@ -123,8 +123,8 @@ async def test_forty_wrong_logins_at_once_are_checked_off_the_event_loop_a_few_a
     assert loop_thread not in seen["threads"]
     assert 1 <= seen["max"] <= api.app.state.login_guard.concurrency
     # the flood read its accounts a few at a time: the pool kept connections for everyone else (the probe, an
-    # audit entry of a back-off); unbounded, the 40 lookups took every pooled connection and opened more
-    assert held["max"] <= api.app.state.login_guard.readers + 2
+    # audit entry of a back-off, the live tick, the mail sender); unbounded, the 40 lookups took 29-30 of them
+    assert held["max"] <= api.app.state.login_guard.readers + 6
 
 
 async def test_a_check_takes_one_core_and_an_older_hash_is_replaced_at_the_next_sign_in(api: Api) -> None:

@@ -400,6 +400,7 @@ function flush() {
   if (metrics.firstRenderMs == null && sites.size && layoutLoaded) {
     metrics.firstRenderMs = performance.now();  // since navigation start
     root.dataset.rendered = "1";
+    firstSeries();
   }
   root.dataset.seq = live?.lastSeq ?? "";
 }
@@ -608,5 +609,13 @@ live = new LiveClient({conferenceId, token, onSnapshot, onEvent, onStatus: showS
                        pingSeconds: Number(cfg.pingSeconds || 4), deadSeconds: Number(cfg.deadSeconds || 3)});
 window.boardLive = live;
 loadLayout().catch(() => { layoutLoaded = true; regroup(); });
-refreshSeries();
 live.start();
+// The chart comes after the tiles (at national size its query competed with the first snapshot), or after 5 s
+// when the live view is slow to come.
+let seriesAsked = false;
+function firstSeries() {
+  if (seriesAsked) return;
+  seriesAsked = true;
+  refreshSeries();
+}
+setTimeout(firstSeries, 5000);
