@@ -68,6 +68,10 @@ def test_home_list_and_calendar(page: Any, locale: str) -> None:
     assert page.locator("table.conf-table tbody tr").count() >= 1
     assert "tổng kết" in page.locator("table.conf-table").inner_text().lower()
     check_and_shoot(page, "list", locale)
+    page.set_viewport_size(PHONE)  # a card per conference: the title reads across the phone, not a letter a line
+    title = page.locator("table.conf-table tbody tr td:nth-child(3)").first.bounding_box()
+    assert title is not None and title["width"] > 300 and title["height"] < 80, title
+    page.set_viewport_size(DESKTOP)
 
     page.goto("/conferences/calendar")
     assert page.locator(".cal-month .cal-item").count() >= 2  # the demo's two conferences are this month or next
