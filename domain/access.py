@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Forbidden, NotFound
-from domain.models import (Conference, ConferenceSite, Delegate, Invitation, Role, Visibility,
+from domain.models import (BridgeSite, Conference, ConferenceSite, Delegate, Invitation, Role, Visibility,
                      conference_managers)
 
 
@@ -33,6 +33,15 @@ class Principal:
     def runs_site(self, site_id: int) -> bool:
         """Organizers run every bridge point (check-in desk, heartbeats, notices, calendar), operators their own."""
         return self.is_staff or (self.role is Role.operator and site_id in self.site_ids)
+
+
+def run_sites_filter(p: Principal) -> ColumnElement[bool]:
+    """`Principal.runs_site` as a query condition on BridgeSite: every point for organizers, their own for operators."""
+    if p.is_staff:
+        return true()
+    if p.role is Role.operator:
+        return BridgeSite.id.in_(p.site_ids)
+    return false()
 
 
 def require_staff(p: Principal) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.access import Principal, visible_conference
+from domain.access import Principal, run_sites_filter, visible_conference
 from domain.db import core_rows
 from domain.models import BridgeSite, Conference, ConferenceSite, ConferenceStatus, Connection, Role
 from domain.point_links.models import SiteOutage
@@ -29,13 +29,11 @@ async def heartbeat_sites(session: AsyncSession, p: Principal, conference_id: in
     """Bridge site code → conference site id, for the points this caller may send heartbeats for."""
     if not p.is_staff and p.role is not Role.operator:
         return {}
-    stmt = (select(BridgeSite.id, BridgeSite.code, ConferenceSite.id)
-            .join(ConferenceSite, ConferenceSite.site_id == BridgeSite.id)
-            .where(ConferenceSite.conference_id == conference_id))
-    if not p.is_staff:  # an operator's own points, not every point of a national conference on each connect
-        stmt = stmt.where(BridgeSite.id.in_(p.site_ids))
-    rows = await core_rows(session, stmt)
-    return {code: cs_id for site_id, code, cs_id in rows if p.runs_site(site_id)}
+    # in the query: an operator's connect reads their own points, not every point of a national conference
+    rows = await core_rows(session, select(BridgeSite.code, ConferenceSite.id)
+                           .join(ConferenceSite, ConferenceSite.site_id == BridgeSite.id)
+                           .where(ConferenceSite.conference_id == conference_id, run_sites_filter(p)))
+    return {code: cs_id for code, cs_id in rows}
 
 
 async def _locked_site(uow: UnitOfWork, conference_site_id: int) -> tuple[ConferenceSite, Conference] | None:
