@@ -63,8 +63,7 @@ async def counts(session: AsyncSession, conference_id: int, ids: set[int] | None
     """{"sites": [{conference_site_id, present, expected, late, walk_ins, absent, missing}], "totals": {...}} for
     the listed points (all when None); the totals always cover the whole conference."""
     att = await attendance(session, conference_id, sorted(ids) if ids is not None else None)
-    sites = [{"conference_site_id": s.conference_site_id, "present": s.present, "expected": s.expected,
-              "late": s.late, "walk_ins": s.walk_ins, "absent": s.absent, "missing": s.missing} for s in att.sites]
+    sites = [{"conference_site_id": s.conference_site_id, **{k: getattr(s, k) for k in COUNTS}} for s in att.sites]
     return {"sites": sites, "totals": {k: getattr(att, k) for k in COUNTS}}
 
 
