@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Principal, visible_conference
 from domain.checkin.service import Desk, ScanRequest, authorize_desk, check_in, require_desk_role
 from domain.checkin.rules import INVALID, NOT_OPEN, OK, REVOKED, WRONG_SITE
-from domain.models import ACTIVE_INVITATION, BridgeSite, ConferenceSite, Delegate, Invitation, Unit
+from domain.db import core_rows
+from domain.models import ACTIVE_INVITATION, BridgeSite, ConferenceSite, Delegate, Invitation, SiteRole, Unit
 from domain.checkin.models import OfflineKit, OfflineUpload, Presence
 from domain.invitations.passes import InvalidToken, Keyring, decode_pass
 from domain.errors import InvalidInput
@@ -25,6 +26,10 @@ from domain.uow import UnitOfWork
 from domain.common import audit
 
 KIT_FORMAT = 1
+# A kit names every point of the conference (so a desk without a link can say which point a pass belongs to) up to
+# this many points; beyond it (a national conference) an operator's kit names their own points and the host hall,
+# and a pass of another point is "wrong point" without its name until the link is back (the server names it).
+KIT_NAMES_EVERY_POINT_UP_TO = 500
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,14 @@ async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_i
         s = uow.session
         conf = await visible_conference(s, p, conference_id)
         require_desk_role(p)
-        sites = (await s.execute(
-            select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.role, BridgeSite.name)
-            .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id)
-            .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id))).all()
+        points = select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.role, BridgeSite.name) \
+            .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id) \
+            .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id)
+        n_points = await s.scalar(select(func.count()).where(ConferenceSite.conference_id == conference_id))
+        if n_points > KIT_NAMES_EVERY_POINT_UP_TO and not p.is_staff:
+            points = points.where(or_(ConferenceSite.site_id.in_(sorted(p.site_ids)),
+                                      ConferenceSite.role == SiteRole.host))
+        sites = await core_rows(s, points)
         mine = [cs.id for cs in sites if p.is_staff or cs.site_id in p.site_ids]
         people = (await s.execute(
             select(Invitation.id, Invitation.conference_site_id, Invitation.status, Invitation.pass_version,

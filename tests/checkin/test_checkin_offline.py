@@ -33,6 +33,17 @@ async def test_offline_kit_holds_keys_revocations_and_only_the_operators_roster(
     assert len((await _kit(api, d, who="org"))["roster"]) == 2
 
 
+async def test_beyond_the_limit_an_operators_kit_names_only_their_points_and_the_host_hall(api, monkeypatch):
+    from domain.checkin import offline
+    d = await desks(api)
+    third = (await api.post(f"{d.c}/sites", {"site_id": d.w.other_site}))["id"]
+    named = lambda kit: [(s["conference_site_id"], s["mine"]) for s in kit["sites"]]  # noqa: E731
+    assert named(await _kit(api, d)) == [(d.w.cs_hq, False), (d.w.cs_qk3, True), (third, False)]
+    monkeypatch.setattr(offline, "KIT_NAMES_EVERY_POINT_UP_TO", 2)
+    assert named(await _kit(api, d)) == [(d.w.cs_hq, False), (d.w.cs_qk3, True)]
+    assert len((await _kit(api, d, who="org"))["sites"]) == 3  # an organizer may run any point
+
+
 async def test_a_desk_with_the_kit_decides_like_the_server(api):
     d = await desks(api)
     ngoc, vinh = await pass_of(api, d, "ngoc"), await pass_of(api, d, "vinh")
