@@ -120,7 +120,8 @@ async def bench(backend: str, url: str, args: argparse.Namespace) -> dict[str, A
                 "roster": (f"{base}/checkin/roster?limit=50", org),
                 "roster_deep": (f"{base}/checkin/roster?limit=50&offset={middle}", org),
                 "roster_point": (f"{base}/checkin/roster?limit=50&conference_site_id={point['id']}", op),
-                "attendance": (f"{base}/attendance", org),
+                "attendance": (f"{base}/attendance?limit=100", org),
+                "attendance_deep": (f"{base}/attendance?limit=100&offset={max(args.points - 100, 0)}", org),
                 "offline_kit_point": (f"{base}/checkin/offline-kit", op),
             }
             out: dict[str, Any] = {}

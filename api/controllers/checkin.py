@@ -159,9 +159,12 @@ class CheckinController(Controller):
 
 
 @get("/api/conferences/{conference_id:int}/attendance", operation_id="attendance", tags=["check-in"],
-     description="Present / expected / late / walk-ins per bridge point and in total (counts only).")
-async def attendance(conference_id: ConferenceId, uow: UnitOfWork, principal: Principal) -> AttendanceOut:
-    counts = await checkin_roster.attendance_of(uow, principal, conference_id)
+     description="Present / expected / late / walk-ins / absent / missing per bridge point (a page of the points, "
+                 "by point id: `limit`, `offset`; `total` is the number of points) and in total over every point "
+                 "(counts only).")
+async def attendance(conference_id: ConferenceId, uow: UnitOfWork, principal: Principal,
+                     limit: Limit = 500, offset: Offset = 0) -> AttendanceOut:
+    counts = await checkin_roster.attendance_of(uow, principal, conference_id, limit=limit, offset=offset)
     return msgspec.convert(counts.to_dict(), AttendanceOut)
 
 

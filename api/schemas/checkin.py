@@ -248,6 +248,7 @@ class AttendanceTotals(Struct):
 class AttendanceOut(Struct):
     sites: list[SiteAttendanceOut]
     totals: AttendanceTotals
+    total: int  # the conference's points (`sites` may be a page of them)
 
 
 class SiteStatusOut(Struct):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.db import Base, UTCDateTime, enum_type, utcnow
@@ -102,3 +102,24 @@ class OfflineKit(Base):
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SiteCounts(Base):
+    """A point's attendance counts, kept by the database's own triggers (domain/checkin/tally.py) in the transaction
+    of every change to an invitation, presence or absence: the attendance read model reads one row per point, never
+    a conference's invitations. `expected` and `missing` are derived when read (they follow the point's expected
+    attendance)."""
+    __tablename__ = "site_counts"
+    conference_site_id: Mapped[int] = mapped_column(ForeignKey("conference_sites.id", ondelete="CASCADE"),
+                                                    primary_key=True)
+    invited: Mapped[int] = mapped_column(Integer, default=0)  # active invitations
+    walk_ins: Mapped[int] = mapped_column(Integer, default=0)
+    present: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    absent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _install_counting_triggers(target: Any, connection: Any, **_: Any) -> None:
+    from domain.checkin import tally
+    tally.install(connection)

@@ -101,8 +101,10 @@ async def recent_scans(uow: UnitOfWork, p: Principal, conference_id: int, confer
              "outcome": r.outcome} for r in rows]
 
 
-async def attendance_of(uow: UnitOfWork, p: Principal, conference_id: int) -> Attendance:
-    """Counts only, no names: anyone who may see the conference may see them."""
+async def attendance_of(uow: UnitOfWork, p: Principal, conference_id: int, *, limit: int | None = None,
+                        offset: int = 0) -> Attendance:
+    """Counts only, no names: anyone who may see the conference may see them. A page of the points (by point id)
+    when limit is given; the totals always cover every point."""
     async with uow:
         await visible_conference(uow.session, p, conference_id)
-        return await attendance(uow.session, conference_id)
+        return await attendance(uow.session, conference_id, limit=limit, offset=offset)

@@ -167,3 +167,20 @@ async def test_attendance_totals_add_up_at_every_point(api):
         assert s["expected"] == s["present"] + s["absent"] + s["missing"], s
     assert (att["totals"]["present"], att["totals"]["absent"], att["totals"]["missing"]) == (1, 1, 19)
     assert nonce()  # (keeps the shared nonce counter moving as the other check-in tests do)
+
+
+async def test_attendance_is_paged_by_point_with_totals_over_every_point(api):
+    d = await desks(api)
+    await scan(api, d, await pass_of(api, d, "vinh"), who="op_hq", cs=d.w.cs_hq)
+    await _put(api, d, {"reason": "duty"})
+    whole = await api.get(f"{d.c}/attendance")
+    first = await api.get(f"{d.c}/attendance", params={"limit": 1})
+    second = await api.get(f"{d.c}/attendance", params={"limit": 1, "offset": 1})
+    past = await api.get(f"{d.c}/attendance", params={"limit": 1, "offset": 2})
+    assert whole["total"] == first["total"] == second["total"] == past["total"] == 2
+    assert [s["conference_site_id"] for s in whole["sites"]] == [d.w.cs_hq, d.w.cs_qk3]
+    assert first["sites"] + second["sites"] == whole["sites"] and past["sites"] == []
+    assert first["totals"] == second["totals"] == past["totals"] == whole["totals"]
+    assert (whole["totals"]["present"], whole["totals"]["absent"], whole["totals"]["expected"]) == (1, 1, 21)
+    r = await api.call("GET", f"{d.c}/attendance", "org", params={"limit": 0})
+    assert r.status_code == 422 and "limit" in r.text

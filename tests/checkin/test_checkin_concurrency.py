@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from domain.checkin.attendance import attendance, recount
 from domain.checkin.store import SqliteWriter
 from domain.models import Delegate
 from domain.checkin.models import Presence, Scan
@@ -66,6 +67,23 @@ async def test_exit_and_entry_racing_leave_a_consistent_count(api):
         for _ in range(RACERS)))
     assert Counter(r.json()["result"] for r in answers) == {"ok": 1, "not_checked_in": RACERS - 1}
     assert (await totals(api, d))["present"] == 0
+
+
+async def test_many_delegates_checking_in_at_one_point_at_once_are_all_counted(api):
+    """Every check-in adds to its point's row of site_counts (the triggers of domain/checkin/tally.py) while the
+    others at the same point do: none is lost to another's transaction, and the kept counts equal a recount."""
+    d = await desks(api, status="live")
+    tokens = []
+    for i in range(RACERS):
+        delegate = (await api.post("/api/delegates", {"full_name": f"Đại biểu {i}"}))["id"]
+        inv = (await api.post(f"{d.c}/invitations", {"delegate_id": delegate, "conference_site_id": d.w.cs_qk3}))
+        tokens.append((await api.get(f"{d.c}/invitations/{inv['id']}/pass"))["token"])
+    answers = await asyncio.gather(*(api.call("POST", f"{d.c}/checkin/scan", who=("op", "op2")[i % 2], json={
+        "text": t, "conference_site_id": d.w.cs_qk3, "nonce": nonce()}, expect=200) for i, t in enumerate(tokens)))
+    assert {r.json()["result"] for r in answers} == {"ok"}
+    assert (await totals(api, d))["present"] == RACERS
+    async with api.sessionmaker() as s:
+        assert await attendance(s, d.w.conference) == await recount(s, d.w.conference)
 
 
 async def test_a_failing_transaction_in_a_sqlite_group_commit_fails_alone(tmp_path):
