@@ -122,11 +122,15 @@ class Room:
         if since is not None:
             self.deliver(degraded(since))
 
-    def refresh(self, body: dict[str, Any]) -> None:
-        """The state read from the database after the bus came back: every screen starts over from it. (A frame
-        that arrived during the read may be older or newer than it: the next tick sets that right, as at
-        start.)"""
-        self.state = LiveState(self.seq, body)
+    def refresh(self, seq: int, body: dict[str, Any]) -> None:
+        """The state read from the database after the bus came back, begun when the room was at `seq`: every
+        screen starts over from it. The frames that arrived during the read are applied again on top, as at
+        start: one that is newer than the read must not be lost (its points are not marked again), and one that
+        is older is set right by the frame of the change that made it old."""
+        during = [frame for frame in self.history if frame.seq > seq]
+        self.state = LiveState(seq, body)
+        for frame in during:
+            self._apply(frame)
         self._snapshots.clear()
         self.deliver(self.snapshot(resync=True))
 
@@ -236,6 +240,7 @@ class Hub:
                 self._spawn(self._refresh(room))
 
     async def _refresh(self, room: Room) -> None:
+        seq = room.seq
         try:
             body = await self._load(room.conference_id)
         except Exception as e:
@@ -247,7 +252,7 @@ class Hub:
         if body is None:  # gone, or the database is unreachable too: the screens reconnect and start over
             self._reset(room)
         else:
-            room.refresh(body)
+            room.refresh(seq, body)
 
     def _reset(self, room: Room) -> None:
         """The room missed frames: every screen reconnects and resumes from a fresh room."""
