@@ -8,12 +8,15 @@ up, so one slow screen never delays the others.
 
 When the worker's bus fails (Realtime's BusHealth), every screen is told with a `degraded` frame, and so is
 every screen that joins meanwhile; when it is back, each room re-reads its state from the database and sends
-it to its screens as a `resync` snapshot, so what they missed is made up without reconnecting.
+it to its screens as a `resync` snapshot, so what they missed is made up without reconnecting. Frames that never
+came (a gap in the seq) are made up the same way; a Redis that came back empty starts its seq from a new origin,
+and that jump is covered by the re-read the recovery began.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -35,6 +38,10 @@ MayView = Callable[[Principal, int], Awaitable[bool]]
 
 class ConferenceGone(Exception):
     """The conference does not exist (any more)."""
+
+
+NEW_ORIGIN_JUMP = 1_000_000  # a seq this far ahead is a new origin (microseconds since the epoch), not a trim
+RECOVERY_SECONDS = 30.0  # how long after the bus came back a new origin is taken as that recovery's
 
 
 class LiveUnavailable(Exception):
@@ -68,7 +75,8 @@ class Room:
         self._extras = extras
         self._snapshots: dict[bool, str] = {}
         self.on_access_change: Callable[[Room], None] | None = None
-        self.on_gap: Callable[[Room], None] | None = None
+        self.on_gap: Callable[[Room, Frame], bool] | None = None  # True: take the frame, the state is seen to
+        self.refreshing_since: float | None = None  # monotonic time a re-read from the database was last begun
 
     @property
     def seq(self) -> int:
@@ -86,8 +94,8 @@ class Room:
         if self.history and frame.seq <= self.history[-1].seq:
             return
         if self.history and frame.seq > self.history[-1].seq + 1 and self.on_gap is not None:
-            self.on_gap(self)  # frames were lost on the way (Redis trimmed them while unreachable)
-            return
+            if not self.on_gap(self, frame):  # frames were lost on the way (Redis trimmed or lost them)
+                return
         self.history.append(frame)
         if self.state is None:
             self._early.append(frame)
@@ -167,6 +175,7 @@ class Hub:
         self.rooms: dict[int, Room] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.degraded_since: str | None = None  # set while the worker's bus is failing
+        self.recovered_at: float | None = None  # monotonic time the worker's bus last came back
 
     async def room(self, conference_id: int) -> Room:
         room = self.rooms.get(conference_id)
@@ -174,7 +183,7 @@ class Hub:
             room = self.rooms[conference_id] = Room(conference_id, self.history_size, self.extras,
                                                     lambda: self.degraded_since)
             room.on_access_change = self._recheck_soon
-            room.on_gap = self._reset
+            room.on_gap = self._gap
             self._spawn(self._open(room))
         await room.ready.wait()
         if room.failed is not None:
@@ -234,21 +243,47 @@ class Hub:
     def bus_changed(self, degraded_since: str | None) -> None:
         """The worker's bus failed (`degraded_since`: when) or came back (None: every room resyncs)."""
         self.degraded_since = degraded_since
+        if degraded_since is None:
+            self.recovered_at = time.monotonic()
         for room in list(self.rooms.values()):
             room.bus_changed()
             if degraded_since is None and room.state is not None:
-                self._spawn(self._refresh(room))
+                self._refresh_soon(room)
+
+    def _refresh_soon(self, room: Room) -> None:
+        room.refreshing_since = time.monotonic()
+        self._spawn(self._refresh(room))
+
+    def _gap(self, room: Room, frame: Frame) -> bool:
+        """Frames between the room's last one and `frame` never came. The screens keep their sockets: the frame is
+        taken and the room re-reads its state from the database and resyncs them in place. While the worker's bus
+        is still degraded, the re-read it begins when the bus is back covers the gap; and when Redis came back
+        empty (a restart: its seq starts again from a new origin, far ahead) and the room began a re-read after
+        this worker saw it come back, that re-read covers whatever was lost: a second one is not needed."""
+        if room.state is None:  # still opening: start over
+            self._reset(room)
+            return False
+        new_origin = frame.seq - room.history[-1].seq > NEW_ORIGIN_JUMP
+        recovered = self.recovered_at
+        covered = self.degraded_since is not None or (  # still degraded: the re-read at recovery covers it
+            new_origin and recovered is not None and room.refreshing_since is not None
+            and room.refreshing_since >= recovered and time.monotonic() - recovered < RECOVERY_SECONDS)
+        if not covered:
+            log.info("live view of conference %s: frames %s to %s never came; re-reading it",
+                     room.conference_id, room.history[-1].seq + 1, frame.seq - 1)
+            self._refresh_soon(room)
+        return True
 
     async def _refresh(self, room: Room) -> None:
-        seq = room.seq
+        seq, begun = room.seq, room.refreshing_since
         try:
             body = await self._load(room.conference_id)
         except Exception as e:
             log.warning("re-reading the live view of conference %s after the bus came back: %s; its screens "
                         "reconnect", room.conference_id, type(e).__name__)
             body = None
-        if self.rooms.get(room.conference_id) is not room:
-            return
+        if self.rooms.get(room.conference_id) is not room or room.refreshing_since != begun:
+            return  # closed meanwhile, or a later re-read was begun: that one counts
         if body is None:  # gone, or the database is unreachable too: the screens reconnect and start over
             self._reset(room)
         else:

@@ -35,3 +35,79 @@ def test_without_frames_during_the_read_the_read_is_the_state() -> None:
     room.on_frame(_counts(11, 2))
     room.refresh(room.seq, _body(4))
     assert room.state is not None and room.state.seq == 11 and room.state.sites[7]["present"] == 4
+
+
+class _Screen:
+    """A subscriber that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.principal, self.token, self.queue_limit = None, "t", 100
+        self.got: list = []
+        self.kicked: list[int] = []
+
+    def deliver(self, item) -> bool:
+        self.got.append(item)
+        return True
+
+    def kick(self, code: int, reason: str) -> None:
+        self.kicked.append(code)
+
+
+async def _hub_with_a_room():
+    import asyncio
+
+    from realtime.bus import MemoryBus
+    from realtime.hub import Hub
+
+    reads: list[int] = []
+
+    async def load(conference_id: int) -> dict:
+        reads.append(conference_id)
+        return _body(9)
+
+    async def may_view(principal, conference_id) -> bool:
+        return True
+
+    hub = Hub(MemoryBus(), load, may_view)
+    room = await hub.room(1)
+    screen = _Screen()
+    room.join(screen, None)
+    room.on_frame(_counts(room.seq + 1, 2))
+    reads.clear()
+    return hub, room, screen, reads, asyncio
+
+
+async def test_a_gap_in_the_frames_resyncs_the_screens_in_place_from_the_database() -> None:
+    hub, room, screen, reads, asyncio = await _hub_with_a_room()
+    room.on_frame(_counts(room.seq + 5, 4))  # four frames never came (trimmed while this worker lagged)
+    await asyncio.sleep(0.05)
+    assert reads == [1] and screen.kicked == []
+    assert room.state.sites[7]["present"] == 9  # the database's answer (the fake reads 9), then the frames since
+    assert '"resync":true' in screen.got[-1]
+    await hub.close()
+
+
+async def test_redis_back_empty_costs_one_re_read_not_two() -> None:
+    import time
+
+    hub, room, screen, reads, asyncio = await _hub_with_a_room()
+    hub.bus_changed("2026-12-18T01:00:00Z")
+    hub.bus_changed(None)  # back: the room re-reads once …
+    room.on_frame(_counts(time.time_ns() // 1000 + 1, 6))  # … and Redis's seq starts from a new origin
+    await asyncio.sleep(0.05)
+    assert reads == [1] and screen.kicked == []
+    assert room.state.seq > 10**12  # the new origin is the room's seq now: later frames follow it
+    assert room.state.sites[7]["present"] == 9  # the re-read began after the frame: the database's answer
+    await hub.close()
+
+
+async def test_a_gap_while_the_bus_is_still_degraded_waits_for_the_re_read_at_recovery() -> None:
+    hub, room, screen, reads, asyncio = await _hub_with_a_room()
+    hub.bus_changed("2026-12-18T01:00:00Z")
+    room.on_frame(_counts(room.seq + 3, 4))  # the stream is back before the commands are: a frame, after a gap
+    await asyncio.sleep(0.05)
+    assert reads == [] and room.state.sites[7]["present"] == 4 and screen.kicked == []
+    hub.bus_changed(None)
+    await asyncio.sleep(0.05)
+    assert reads == [1] and room.state.sites[7]["present"] == 9
+    await hub.close()
