@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import core_rows
@@ -98,21 +98,26 @@ async def attendance(session: AsyncSession, conference_id: int, conference_site_
                       absent=absent, missing=missing_total, points=int(n))
 
 
+def per_point_counts() -> Select[Any]:
+    """(conference site id, invited, walk-ins, present, late, absent) per point, counted from the invitations with
+    their presences and absences: the rules site_counts keeps (`recount`, and filling site_counts once)."""
+    active = Invitation.status.in_(ACTIVE_INVITATION)
+    return (select(Invitation.conference_site_id, _sum(active), _sum(and_(active, Invitation.walk_in)),
+                   _sum(Presence.present), _sum(Presence.late),
+                   _sum(and_(active, Absence.invitation_id.isnot(None), counts_as_absent())))
+            .select_from(Invitation)
+            .outerjoin(Presence, Presence.invitation_id == Invitation.id)
+            .outerjoin(Absence, Absence.invitation_id == Invitation.id)
+            .group_by(Invitation.conference_site_id))
+
+
 async def recount(session: AsyncSession, conference_id: int) -> Attendance:
     """Every point counted from its invitations (what site_counts must always equal; for tests and checks)."""
     sites = await core_rows(session, (
         select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.expected_attendance)
         .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id)))
-    active = Invitation.status.in_(ACTIVE_INVITATION)
-    per_site = {cs: rest for cs, *rest in await core_rows(session,
-        select(Invitation.conference_site_id, _sum(active), _sum(and_(active, Invitation.walk_in)),
-               _sum(Presence.present), _sum(Presence.late),
-               _sum(and_(active, Absence.invitation_id.isnot(None), counts_as_absent())))
-        .select_from(Invitation)
-        .outerjoin(Presence, Presence.invitation_id == Invitation.id)
-        .outerjoin(Absence, Absence.invitation_id == Invitation.id)
-        .where(Invitation.conference_id == conference_id)
-        .group_by(Invitation.conference_site_id))}
+    per_site = {cs: rest for cs, *rest in await core_rows(
+        session, per_point_counts().where(Invitation.conference_id == conference_id))}
     everywhere = _site_rows([(cs_id, site_id, expected, *per_site.get(cs_id, (0, 0, 0, 0, 0)))
                                              for cs_id, site_id, expected in sites])
     return Attendance(

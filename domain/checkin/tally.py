@@ -20,7 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.models import ACTIVE_INVITATION
+from sqlalchemy import delete, func, insert, select
+
+from domain.checkin.attendance import per_point_counts
+from domain.checkin.models import SiteCounts
+from domain.models import ACTIVE_INVITATION, ConferenceSite
 
 ACTIVE = "({}) IN ({})".format("{status}", ", ".join(f"'{s.value}'" for s in ACTIVE_INVITATION))
 COLUMNS = ("invited", "walk_ins", "present", "late", "absent")
@@ -119,24 +123,6 @@ TRIGGERS: list[tuple[str, str, str, str, list[str]]] = [
      [_change(_site_of("OLD.invitation_id"), _absence_part("OLD"), _absence_part(None))]),
 ]
 
-# Every point's counts from its invitations (for filling site_counts once, and for checking it in tests).
-REFILL = f"""
-INSERT INTO site_counts (conference_site_id, invited, walk_ins, present, late, absent)
-SELECT cs.id,
-       COALESCE(SUM({_flag(ACTIVE.format(status='i.status'))}), 0),
-       COALESCE(SUM({_flag(ACTIVE.format(status='i.status') + ' AND i.walk_in')}), 0),
-       COALESCE(SUM({_flag('p.present')}), 0),
-       COALESCE(SUM({_flag('p.late')}), 0),
-       COALESCE(SUM(CASE WHEN a.invitation_id IS NOT NULL AND {ACTIVE.format(status='i.status')}
-                         THEN {_away('p.present', 'p.last_in_at', 'a.set_at')} ELSE 0 END), 0)
-FROM conference_sites cs
-LEFT JOIN invitations i ON i.conference_site_id = cs.id
-LEFT JOIN presences p ON p.invitation_id = i.id
-LEFT JOIN absences a ON a.invitation_id = i.id
-GROUP BY cs.id
-"""
-
-
 def trigger_ddl(dialect: str) -> list[str]:
     """CREATE statements of every counting trigger for 'sqlite' or 'postgresql'."""
     out: list[str] = []
@@ -163,6 +149,12 @@ def install(connection: Any) -> None:
 
 
 def refill(connection: Any) -> None:
-    """Count every point afresh from its invitations (a synchronous connection)."""
-    connection.exec_driver_sql("DELETE FROM site_counts")
-    connection.exec_driver_sql(REFILL)
+    """Count every point afresh from its invitations (a synchronous connection), by the rules `recount` uses;
+    a point without invitations gets zeros."""
+    counted = per_point_counts().subquery()
+    _, *numbers = counted.c
+    connection.execute(delete(SiteCounts))
+    connection.execute(insert(SiteCounts).from_select(
+        ["conference_site_id", *COLUMNS],
+        select(ConferenceSite.id, *(func.coalesce(n, 0) for n in numbers))
+        .outerjoin(counted, counted.c[0] == ConferenceSite.id)))

@@ -75,3 +75,25 @@ async def test_every_change_that_moves_a_count_names_its_points(api):
     await api.patch(f"{d.c}/sites/{d.w.cs_qk3}", {"expected_attendance": 25})
     await m.agree(api, d)
 
+
+
+async def test_filling_site_counts_afresh_gives_what_the_triggers_kept(api):
+    """`tally.refill` (migration 0012 fills site_counts with it) counts by the same rules as the triggers."""
+    from domain.checkin import tally
+
+    d = await desks(api, status="live")
+    token = await pass_of(api, d, "ngoc")
+    assert (await scan(api, d, token))["result"] == "ok"
+    await api.post(f"{d.c}/checkin/walk-ins", {"conference_site_id": d.w.cs_qk3, "nonce": nonce(),
+                                                "full_name": "Đỗ Văn Đức"}, who="op")
+    await api.call("PUT", f"{d.c}/invitations/{d.w.invitations['vinh']}/absence", who="op_hq",
+                   json={"reason": "leave"}, expect=200)
+    async with api.sessionmaker() as s:
+        kept = await attendance(s, d.w.conference)
+    async with api.sessionmaker() as s:
+        await (await s.connection()).run_sync(tally.refill)
+        await s.commit()
+    async with api.sessionmaker() as s:
+        refilled, counted = await attendance(s, d.w.conference), await recount(s, d.w.conference)
+    assert refilled == kept == counted
+    assert (kept.present, kept.walk_ins, kept.absent) == (2, 1, 1)  # a walk-in is checked in as registered
