@@ -53,8 +53,8 @@ async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_i
         points = select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.role, BridgeSite.name) \
             .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id) \
             .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id)
-        n_points = await s.scalar(select(func.count()).where(ConferenceSite.conference_id == conference_id))
-        if n_points > KIT_NAMES_EVERY_POINT_UP_TO and not p.is_staff:
+        if not p.is_staff and await s.scalar(select(func.count()).where(
+                ConferenceSite.conference_id == conference_id)) > KIT_NAMES_EVERY_POINT_UP_TO:
             points = points.where(or_(ConferenceSite.site_id.in_(sorted(p.site_ids)),
                                       ConferenceSite.role == SiteRole.host))
         sites = await core_rows(s, points)
