@@ -8,7 +8,8 @@ up, so one slow screen never delays the others.
 
 When the worker's bus fails (Realtime's BusHealth), every screen is told with a `degraded` frame, and so is
 every screen that joins meanwhile; when it is back, each room re-reads its state from the database and sends
-it to its screens as a `resync` snapshot, so what they missed is made up without reconnecting. Frames that never
+its screens what differs from what they show (frames marked `resync`, then a `degraded: false` frame), so what
+they missed is made up without reconnecting and without a snapshot of every point. Frames that never
 came (a gap in the seq) are made up the same way; a Redis that came back empty starts its seq from a new origin,
 and that jump is covered by the re-read the recovery began.
 """
@@ -27,7 +28,7 @@ from domain.db import is_disconnect
 from .bus import Bus
 from .health import BUS_ERRORS
 from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, degraded,
-                       encode, now_iso)
+                       encode, now_iso, recovered)
 from .state import LiveState
 
 log = logging.getLogger("bridgepoint.realtime")
@@ -77,6 +78,8 @@ class Room:
         self.on_access_change: Callable[[Room], None] | None = None
         self.on_gap: Callable[[Room, Frame], bool] | None = None  # True: take the frame, the state is seen to
         self.refreshing_since: float | None = None  # monotonic time a re-read from the database was last begun
+        self.refreshed_seq: int | None = None  # the room's seq when it last took a re-read: the changes it sent
+        # then have no seq, so a screen resuming from that seq or before may have missed them
 
     @property
     def seq(self) -> int:
@@ -136,11 +139,20 @@ class Room:
         start: one that is newer than the read must not be lost (its points are not marked again), and one that
         is older is set right by the frame of the change that made it old."""
         during = [frame for frame in self.history if frame.seq > seq]
-        self.state = LiveState(seq, body)
+        shown, self.state = self.state, LiveState(seq, body)
         for frame in during:
             self._apply(frame)
         self._snapshots.clear()
-        self.deliver(self.snapshot(resync=True))
+        self.refreshed_seq = self.state.seq
+        if shown is None:
+            self.deliver(self.snapshot(resync=True))
+            return
+        # Every screen shows `shown` (or will, once its outbox is written): it gets what differs, not a snapshot.
+        at = now_iso()
+        for change in shown.changes_to(self.state):
+            self.deliver(encode({**change, "at": at, "resync": True}))
+        if self.degraded_since() is None:
+            self.deliver(recovered())
 
     def deliver(self, text: str) -> None:
         for sub in list(self.subscribers):
@@ -152,6 +164,8 @@ class Room:
         outbox holds) and subscribe it, with no await in between."""
         if since is None:
             sub.deliver(self.snapshot(resync=False))
+        elif self.refreshed_seq is not None and since <= self.refreshed_seq:
+            sub.deliver(self.snapshot(resync=True))
         elif since == self.seq:
             pass
         elif self.history and self.history[0].seq <= since + 1 and 0 < self.seq - since <= sub.queue_limit:

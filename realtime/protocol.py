@@ -77,6 +77,11 @@ def degraded(since: str) -> str:
     return encode({"type": DEGRADED, "degraded": True, "since": since, "at": now_iso()})
 
 
+def recovered() -> str:
+    """The worker's bus is back and the screen has been sent what it missed (the `resync` frames before this)."""
+    return encode({"type": DEGRADED, "degraded": False, "at": now_iso()})
+
+
 class ClientMessage(msgspec.Struct, forbid_unknown_fields=False):
     """What a screen sends: `{"type": "heartbeat", "conference_site_id": 2}` (the desk page) or
     `{"type": "heartbeat", "site": "DC-QK3"}` (the site agent: the bridge site code); both may be left out when

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.live import COUNTS
+
 from .protocol import ATTENDANCE, CONFERENCE, DEGRADED, SITE_STATUS, SITES, SNAPSHOT, SPEAKERS
 
 
@@ -35,7 +37,7 @@ class LiveState:
             self._reset(frame)
             self.degraded = bool(frame.get("degraded", False))
         elif kind == DEGRADED:
-            self.degraded = True
+            self.degraded = bool(frame.get("degraded", True))
         elif kind == CONFERENCE:
             self.conference, self.agenda_item = frame["conference"], frame.get("agenda_item")
         elif kind == SITES:
@@ -58,3 +60,29 @@ class LiveState:
         """The snapshot body: what a screen needs to start from."""
         return {"conference": self.conference, "agenda_item": self.agenda_item,
                 "sites": [self.sites[k] for k in sorted(self.sites)], "totals": self.totals, "speakers": self.speakers}
+
+    def changes_to(self, newer: LiveState) -> list[dict[str, Any]]:
+        """The frames (without seq) that turn a screen showing this state into one showing `newer`: the points
+        added or changed beyond their counts in full (`sites`, with those removed), the points whose counts
+        changed by their counts (`attendance`, with the totals), the conference and the speakers when they
+        differ. A screen applies them as it applies any frame; after a re-read in which little changed they are
+        a small fraction of a snapshot."""
+        frames: list[dict[str, Any]] = []
+        full, counted = [], []
+        for site_id, entry in newer.sites.items():
+            before = self.sites.get(site_id)
+            if before is None or any(before.get(k) != v for k, v in entry.items() if k not in COUNTS) \
+                    or before.keys() - entry.keys():
+                full.append(entry)
+            elif any(before.get(k) != entry.get(k) for k in COUNTS if k in entry):
+                counted.append({"conference_site_id": site_id, **{k: entry[k] for k in COUNTS if k in entry}})
+        removed = sorted(self.sites.keys() - newer.sites.keys())
+        if full or removed:
+            frames.append({"type": SITES, "sites": full, "removed": removed, "totals": newer.totals})
+        if counted or (newer.totals != self.totals and not frames):
+            frames.append({"type": ATTENDANCE, "sites": counted, "totals": newer.totals})
+        if (self.conference, self.agenda_item) != (newer.conference, newer.agenda_item):
+            frames.append({"type": CONFERENCE, "conference": newer.conference, "agenda_item": newer.agenda_item})
+        if self.speakers != newer.speakers:
+            frames.append({"type": SPEAKERS, "speakers": newer.speakers})
+        return frames

@@ -258,8 +258,8 @@ def test_board_layouts_in_both_languages_are_accessible(page: Any, live_server: 
 
 def test_a_degraded_worker_is_shown_and_a_new_socket_starts_clear(page: Any, live_server: str) -> None:
     """The server says its live view is degraded (its bus is gone: check-ins go on, counts may be late): the board
-    shows "degraded since hh:mm:ss" and keeps its counts. The socket is then dropped; the new one reaches a worker
-    that is not degraded, and the marker goes. (The frame is put into the board's socket by the browser's
+    shows "degraded since hh:mm:ss" and keeps its counts; the bus comes back, the board applies what it missed and
+    the marker goes. The socket is then dropped; the new one reaches a worker that is not degraded. (The frame is put into the board's socket by the browser's
     WebSocket routing: a real Redis fault is tests/platform/test_faults_redis.py's.)"""
     b = live_board(live_server)
     routes: list[Any] = []
@@ -279,6 +279,15 @@ def test_a_degraded_worker_is_shown_and_a_new_socket_starts_clear(page: Any, liv
     assert len([x for x in marker.split() if x.count(":") == 2]) == 1, marker  # "… since hh:mm:ss"
     assert page.locator("#t-present").text_content().strip() == "1"
     shoot(page, "board-degraded-en")
+    # The worker's bus is back: it sends what the screens missed (counts marked `resync`), then "no longer
+    # degraded", on the same socket. The board takes the counts and reads its chart again.
+    with page.expect_request(re.compile(r".*/attendance/series$"), timeout=3000):
+        routes[-1].send(json.dumps({"type": "attendance", "sites": [], "resync": True, "at": since.isoformat(),
+                                    "totals": {"present": 7, "expected": 9, "late": 0, "walk_ins": 0,
+                                               "absent": 0, "missing": 2}}))
+    routes[-1].send(json.dumps({"type": "degraded", "degraded": False, "at": since.isoformat()}))
+    page.wait_for_selector("#board[data-state='live']", timeout=3000)
+    assert page.locator("#t-present").text_content().strip() == "7" and page.locator("#board-status").is_hidden()
     sockets = len(routes)
     routes[-1].close(code=1012, reason="worker restarting")
     deadline = time.monotonic() + 15

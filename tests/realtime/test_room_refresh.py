@@ -2,8 +2,12 @@
 live view's tick does not mark their points again, so a newer frame dropped there would leave screens stale."""
 from __future__ import annotations
 
+import json
+from unittest.mock import ANY
+
 from realtime.hub import Room
 from realtime.protocol import ATTENDANCE, Frame
+from realtime.state import LiveState
 
 
 def _body(present: int) -> dict:
@@ -35,6 +39,18 @@ def test_without_frames_during_the_read_the_read_is_the_state() -> None:
     room.on_frame(_counts(11, 2))
     room.refresh(room.seq, _body(4))
     assert room.state is not None and room.state.seq == 11 and room.state.sites[7]["present"] == 4
+
+
+def _text(item) -> str:
+    return item if isinstance(item, str) else item.text
+
+
+def _shown(screen) -> dict:
+    """What a screen that applied every frame it was sent shows."""
+    state = LiveState()
+    for item in screen.got:
+        state.apply(json.loads(_text(item)))
+    return state.body()
 
 
 class _Screen:
@@ -83,7 +99,9 @@ async def test_a_gap_in_the_frames_resyncs_the_screens_in_place_from_the_databas
     await asyncio.sleep(0.05)
     assert reads == [1] and screen.kicked == []
     assert room.state.sites[7]["present"] == 9  # the database's answer (the fake reads 9), then the frames since
-    assert '"resync":true' in screen.got[-1]
+    assert _shown(screen) == room.state.body()  # it was sent what differs, not a snapshot …
+    assert not any('"snapshot"' in _text(item) for item in screen.got[1:])
+    assert json.loads(screen.got[-1]) == {"type": "degraded", "degraded": False, "at": ANY}  # … and then told so
     await hub.close()
 
 
@@ -110,4 +128,70 @@ async def test_a_gap_while_the_bus_is_still_degraded_waits_for_the_re_read_at_re
     hub.bus_changed(None)
     await asyncio.sleep(0.05)
     assert reads == [1] and room.state.sites[7]["present"] == 9
+    await hub.close()
+
+
+def _site(cs_id: int, present: int = 0, name: str | None = None) -> dict:
+    return {"conference_site_id": cs_id, "name": name or f"Point {cs_id}", "status": "ready",
+            "present": present, "expected": 10, "late": 0, "walk_ins": 0, "absent": 0, "missing": 10 - present}
+
+
+def _state(seq: int, sites: list[dict], speakers: dict | None = None, title: str = "Review") -> LiveState:
+    return LiveState(seq, {"conference": {"id": 1, "title": title}, "agenda_item": None, "speakers": speakers,
+                           "sites": sites, "totals": {"present": sum(s["present"] for s in sites)}})
+
+
+def test_the_changes_between_two_states_are_the_points_that_differ_and_nothing_else() -> None:
+    old = _state(5, [_site(i) for i in range(1, 1001)])
+    assert old.changes_to(_state(5, [_site(i) for i in range(1, 1001)])) == []
+    new = _state(5, [_site(1, present=3), _site(2, name="Quân khu 9"), *(_site(i) for i in range(3, 1000)),
+                     _site(1001)], speakers={"version": 2}, title="Hội nghị tổng kết")
+    frames = old.changes_to(new)
+    by_type = {f["type"]: f for f in frames}
+    assert [f["type"] for f in frames] == ["sites", "attendance", "conference", "speakers"]
+    assert [s["conference_site_id"] for s in by_type["sites"]["sites"]] == [2, 1001]  # renamed, added: in full
+    assert by_type["sites"]["removed"] == [1000]
+    assert by_type["attendance"]["sites"] == [  # counts only: the point's name and status are not sent again
+        {"conference_site_id": 1, "present": 3, "expected": 10, "late": 0, "walk_ins": 0, "absent": 0, "missing": 7}]
+    assert by_type["attendance"]["totals"] == {"present": 3}
+    assert by_type["conference"]["conference"]["title"] == "Hội nghị tổng kết"
+    for frame in frames:
+        old.apply(frame)
+    assert old.body() == new.body()
+
+
+async def test_after_the_bus_is_back_screens_get_what_changed_far_smaller_than_a_snapshot() -> None:
+    import asyncio
+
+    from realtime.bus import MemoryBus
+    from realtime.hub import Hub
+
+    sites = [_site(i) for i in range(1, 2001)]
+    read = {"sites": sites}
+
+    async def load(conference_id: int) -> dict:
+        return _state(0, read["sites"]).body()
+
+    async def may_view(principal, conference_id) -> bool:
+        return True
+
+    hub = Hub(MemoryBus(), load, may_view)
+    room = await hub.room(1)
+    screen = _Screen()
+    room.join(screen, None)
+    snapshot_size = len(_text(screen.got[0]))
+    hub.bus_changed("2026-12-18T01:00:00Z")  # while the bus is down, 20 points check delegates in
+    read["sites"] = [_site(i, present=2 if i % 100 == 0 else 0) for i in range(1, 2001)]
+    hub.bus_changed(None)
+    await asyncio.sleep(0.05)
+    after = [json.loads(_text(item)) for item in screen.got[1:]]
+    assert [f["type"] for f in after] == ["degraded", "attendance", "degraded"]
+    assert after[0]["degraded"] is True and after[-1]["degraded"] is False
+    assert len(after[1]["sites"]) == 20 and after[1]["resync"] is True
+    assert sum(len(_text(item)) for item in screen.got[1:]) < snapshot_size / 20
+    assert _shown(screen) == room.state.body() and room.state.totals == {"present": 40}
+    # A screen resuming from the seq of that re-read, or before it, may have missed those frames: a snapshot.
+    late = _Screen()
+    room.join(late, room.seq)
+    assert json.loads(_text(late.got[0]))["type"] == "snapshot" and json.loads(_text(late.got[0]))["resync"]
     await hub.close()

@@ -440,16 +440,20 @@ function onEvent(frame) {
   metrics.frames += 1;
   switch (frame.type) {
     case "attendance": {
+      // A `resync` frame brings what was missed while the server's link was down: when it happened is not in
+      // it, so the chart is read again rather than given it all at this minute.
+      const chart = !frame.resync;
       const before = totals.present || 0;
       for (const s of frame.sites || []) {
         const old = sites.get(s.conference_site_id);
         const delta = old ? (s.present ?? old.present) - old.present : 0;
-        if (updateSite(s) && delta > 0) chartAdd(siteGroup.get(s.conference_site_id) || OTHER, delta);
+        if (updateSite(s) && delta > 0 && chart) chartAdd(siteGroup.get(s.conference_site_id) || OTHER, delta);
       }
       if (frame.totals) {
         totals = frame.totals;
-        if (totals.present > before) chartAdd(null, totals.present - before);
+        if (totals.present > before && chart) chartAdd(null, totals.present - before);
       }
+      if (!chart) refreshSeries();
       dirtyTotals = true;
       break;
     }
