@@ -105,7 +105,9 @@ class Screen:
         self.connections = 0
         self.closes: Counter[int] = Counter()
         self.degraded_frames = 0
-        self.resyncs = 0
+        self.resyncs = 0  # snapshots after the first
+        self.recovered_frames = 0  # "no longer degraded"
+        self.resync_bytes = 0  # snapshots after the first, and the changes sent after a re-read
         self.changed_at = 0.0  # monotonic time this screen last applied a frame that can change its counts
         self.ready = asyncio.Event()
         self.task = asyncio.create_task(self.run())
@@ -121,10 +123,16 @@ class Screen:
                         if frame["type"] == "snapshot":
                             if self.state is not None:
                                 self.resyncs += 1
+                                self.resync_bytes += len(message)
                             self.state = self.state or LiveState()
                             self.ready.set()
                         elif frame["type"] == "degraded":
-                            self.degraded_frames += 1
+                            if frame.get("degraded", True):
+                                self.degraded_frames += 1
+                            else:
+                                self.recovered_frames += 1
+                        elif frame.get("resync"):  # what differs, sent after a re-read
+                            self.resync_bytes += len(message)
                         if self.state is not None:
                             self.state.apply(frame)
                             if frame["type"] in COUNTING_FRAMES:
@@ -370,7 +378,9 @@ async def run_variant(variant: str, args: argparse.Namespace, url: str, data: Pa
             "per_second": round(total / elapsed, 1), "desk_retries": sum(d.retries for d in desks),
             "ok_lost": lost, "checked_in_twice": twice, "converged_seconds": seconds, "target_seconds": limit,
             "screen_reconnects": sum(s.connections for s in screens) - connections_before,
-            "screen_resyncs": sum(s.resyncs for s in screens),
+            "screen_resync_snapshots": sum(s.resyncs for s in screens),
+            "screens_told_recovered": sum(1 for s in screens if s.recovered_frames),
+            "resync_mb_per_screen": round(sum(s.resync_bytes for s in screens) / max(len(screens), 1) / 1e6, 2),
             "screens_told_degraded": sum(1 for s in screens if s.degraded_frames), **fault_info})
         if variant == "redis":
             result["answered_while_redis_down"] = during_outage["answered"]
