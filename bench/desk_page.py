@@ -144,15 +144,19 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 await page.evaluate(TYPE_SCANS, [mine[first:first + more], 0])
                 await page.wait_for_function(f"() => window.bridgepointDesk.state.queued >= {args.queued}",
                                              timeout=120000)
-                await page.evaluate("() => { window.bridgepointDesk.timings.upload = []; }")
+                mark = await page.evaluate("() => { const t = window.bridgepointDesk.timings;"
+                                           " t.upload = []; t.online = []; return performance.now(); }")
                 t0 = time.monotonic()
                 await context.set_offline(False)
                 await page.wait_for_function("() => window.bridgepointDesk.state.queued === 0", timeout=120000,
                                              polling=20)
                 wall = time.monotonic() - t0
-                uploads = await page.evaluate("() => window.bridgepointDesk.timings.upload || []")
+                done = await page.evaluate("() => performance.now()")
+                t = await page.evaluate("() => window.bridgepointDesk.timings")
                 out["upload"] = {"queued": args.queued, "seconds_until_empty": round(wall, 2),
-                                 "upload_calls": uploads}
+                                 "online_event_after_ms": round(t["online"][0] - mark) if t["online"] else None,
+                                 "upload_calls": [{**u, "began": round(u["began"] - mark)} for u in t["upload"]],
+                                 "empty_in_page_after_ms": round(done - mark)}
                 await browser.close()
         finally:
             server.stop()

@@ -27,8 +27,8 @@ from domain.db import is_disconnect
 
 from .bus import Bus
 from .health import BUS_ERRORS
-from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, degraded,
-                       encode, now_iso, recovered)
+from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, LATEST_VALUE_WINS, SITES, SNAPSHOT,
+                       Frame, degraded, encode, now_iso, recovered)
 from .state import LiveState
 
 log = logging.getLogger("bridgepoint.realtime")
@@ -99,16 +99,29 @@ class Room:
         if self.history and frame.seq > self.history[-1].seq + 1 and self.on_gap is not None:
             if not self.on_gap(self, frame):  # frames were lost on the way (Redis trimmed or lost them)
                 return
-        self.history.append(frame)
+        self.history.append(frame)  # whole: a re-read applies it again on top of what it read
         if self.state is None:
             self._early.append(frame)
             return
+        sent = self._news(frame) if frame.type in LATEST_VALUE_WINS else frame
         self._apply(frame)
         for sub in list(self.subscribers):
-            if not sub.deliver(frame):
+            if not sub.deliver(sent):
                 self.subscribers.discard(sub)
         if frame.type in (CONFERENCE, SITES) and self.on_access_change is not None:
             self.on_access_change(self)
+
+    def _news(self, frame: Frame) -> Frame:
+        """The frame without the points whose entry the state already holds as it is: after a re-read, the
+        frames of the marks collected while the bus was down (or a frame Redis delivered twice) would otherwise
+        send every screen thousands of points it has just been sent."""
+        assert self.state is not None
+        sites, known = frame.body.get("sites") or [], self.state.sites
+        news = [entry for entry in sites if (held := known.get(entry["conference_site_id"])) is None
+                or any(held.get(k) != v for k, v in entry.items())]
+        if len(news) == len(sites):
+            return frame
+        return Frame(frame.type, frame.seq, frame.at, {**frame.body, "sites": news})
 
     def _apply(self, frame: Frame) -> None:
         assert self.state is not None

@@ -64,7 +64,7 @@ class LiveState:
     def changes_to(self, newer: LiveState) -> list[dict[str, Any]]:
         """The frames (without seq) that turn a screen showing this state into one showing `newer`: the points
         added or changed beyond their counts in full (`sites`, with those removed), the points whose counts
-        changed by their counts (`attendance`, with the totals), the conference and the speakers when they
+        changed by the counts that changed (`attendance`, with the totals), the conference and the speakers when they
         differ. A screen applies them as it applies any frame; after a re-read in which little changed they are
         a small fraction of a snapshot."""
         frames: list[dict[str, Any]] = []
@@ -74,8 +74,8 @@ class LiveState:
             if before is None or any(before.get(k) != v for k, v in entry.items() if k not in COUNTS) \
                     or before.keys() - entry.keys():
                 full.append(entry)
-            elif any(before.get(k) != entry.get(k) for k in COUNTS if k in entry):
-                counted.append({"conference_site_id": site_id, **{k: entry[k] for k in COUNTS if k in entry}})
+            elif changed := {k: entry[k] for k in COUNTS if k in entry and before.get(k) != entry[k]}:
+                counted.append({"conference_site_id": site_id, **changed})
         removed = sorted(self.sites.keys() - newer.sites.keys())
         if full or removed:
             frames.append({"type": SITES, "sites": full, "removed": removed, "totals": newer.totals})

@@ -295,6 +295,26 @@ def test_the_offline_decision_names_conflicts_the_server_settles(page: Any, cont
     assert s.present_at("a") == 1
 
 
+def test_a_live_socket_waiting_out_its_backoff_tries_again_as_soon_as_the_browser_is_online(
+        page: Any, context: Any, live_server: str) -> None:
+    """After a long outage a screen's next try may be 15 s away: the browser's `online` event cuts it short (a
+    client whose backoff is a minute: it is live again within seconds of the link coming back)."""
+    s = Setup(page, live_server, n_a=1)
+    open_desk(page, s)
+    context.set_offline(True)
+    page.evaluate("""async (id) => {
+      const {LiveClient} = await import("/static/js/live-client.js");
+      window.probeStates = [];
+      window.probeClient = new LiveClient({conferenceId: id, minBackoffMs: 60000, maxBackoffMs: 60000,
+                                           onStatus: (st) => window.probeStates.push(st.state)});
+      window.probeClient.start();
+    }""", s.id)
+    page.wait_for_function("() => window.probeStates.includes('stale')", timeout=5000)
+    context.set_offline(False)
+    page.wait_for_function("() => window.probeStates.at(-1) === 'live'", timeout=5000)
+    page.evaluate("() => window.probeClient.stop()")
+
+
 def test_an_operator_of_another_point_gets_404_and_the_chooser_lists_the_desks(page: Any,
                                                                                live_server: str) -> None:
     s = Setup(page, live_server, n_a=1)

@@ -151,8 +151,8 @@ def test_the_changes_between_two_states_are_the_points_that_differ_and_nothing_e
     assert [f["type"] for f in frames] == ["sites", "attendance", "conference", "speakers"]
     assert [s["conference_site_id"] for s in by_type["sites"]["sites"]] == [2, 1001]  # renamed, added: in full
     assert by_type["sites"]["removed"] == [1000]
-    assert by_type["attendance"]["sites"] == [  # counts only: the point's name and status are not sent again
-        {"conference_site_id": 1, "present": 3, "expected": 10, "late": 0, "walk_ins": 0, "absent": 0, "missing": 7}]
+    assert by_type["attendance"]["sites"] == [  # the counts that changed: not its name, status or other counts
+        {"conference_site_id": 1, "present": 3, "missing": 7}]
     assert by_type["attendance"]["totals"] == {"present": 3}
     assert by_type["conference"]["conference"]["title"] == "Hội nghị tổng kết"
     for frame in frames:
@@ -195,3 +195,21 @@ async def test_after_the_bus_is_back_screens_get_what_changed_far_smaller_than_a
     room.join(late, room.seq)
     assert json.loads(_text(late.got[0]))["type"] == "snapshot" and json.loads(_text(late.got[0]))["resync"]
     await hub.close()
+
+
+def test_screens_are_sent_only_the_points_whose_entry_changed_but_a_re_read_replays_whole_frames() -> None:
+    room = Room(1, history_size=100, extras={})
+    room.start(10, _body(1))
+    screen = _Screen()
+    room.join(screen, None)
+    room.on_frame(_counts(11, 5))
+    seq = room.seq  # a re-read begins …
+    room.on_frame(_counts(12, 5))  # … the marks of the outage: point 7 again, as the screens have it already
+    assert json.loads(_text(screen.got[-1]))["sites"] == [] and json.loads(_text(screen.got[-1]))["seq"] == 12
+    room.refresh(seq, _body(3))  # … the read saw the database before that change: the whole frame sets it right
+    assert room.state.sites[7]["present"] == 5
+    room.on_frame(Frame(ATTENDANCE, 13, "2026-12-18T01:00:00Z",
+                        {"sites": [{"conference_site_id": 7, "present": 5}, {"conference_site_id": 8, "present": 2}],
+                         "totals": {"present": 7}}))
+    assert json.loads(_text(screen.got[-1]))["sites"] == [{"conference_site_id": 8, "present": 2}]
+    assert _shown(screen) == room.state.body()

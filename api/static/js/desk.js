@@ -37,7 +37,7 @@ function nonce() {
 }
 
 // Figures for tests and bench/desk_page.py: milliseconds from the Enter to the result painted.
-const timings = {painted: [], decidedOffline: [], upload: []};
+const timings = {painted: [], decidedOffline: [], upload: [], online: []};
 window.bridgepointDesk = {timings, state: null};
 
 // --- requests -----------------------------------------------------------------------------------------------------
@@ -102,7 +102,12 @@ function setOnline(online) {
 }
 
 window.addEventListener("offline", () => setOnline(false));
-window.addEventListener("online", () => { state.online = true; paintLink(); probe(); });
+window.addEventListener("online", () => {
+  timings.online.push(performance.now());
+  state.online = true;
+  paintLink();
+  probe();
+});
 
 /** The link may be back: fetch a fresh kit (a small request that proves the link) and upload the queue. */
 async function probe() {
@@ -322,7 +327,9 @@ function sync() {
     try {
       const t0 = performance.now();
       const results = await offline.upload();
-      if (results?.length) timings.upload.push({scans: results.length, ms: Math.round(performance.now() - t0)});
+      if (results?.length) {
+        timings.upload.push({scans: results.length, began: Math.round(t0), ms: Math.round(performance.now() - t0)});
+      }
       if (results === null) {
         setOnline(false);
         return;

@@ -74,12 +74,24 @@ export class LiveClient {
     if (!this._stopped) return this;
     this._stopped = false;
     this._status("connecting", new Date());
+    window.addEventListener("online", this._onOnline);
     this._connect();
     return this;
   }
 
+  /** The browser says the network is back: a socket waiting out its backoff (up to maxBackoffMs after a long
+   * outage) tries again now, from the first delay. */
+  _onOnline = () => {
+    if (this._stopped || this._socket || !this._retryTimer) return;
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
+    this._attempt = 0;
+    this._connect();
+  };
+
   stop() {
     this._stopped = true;
+    window.removeEventListener("online", this._onOnline);
     this._clearTimers();
     if (this._socket) {
       const socket = this._socket;
