@@ -216,7 +216,14 @@ async function decideHere(item) {
       : null,
   };
   finish(item, queued.local_result, answer, true);
-  await paintQueue();
+  paintQueueSoon();
+}
+
+let queueTimer = null;
+/** The queue's count after an offline scan: read once for a burst, not once per scan (the scan field keeps
+ * up with a scanner while hundreds wait). */
+function paintQueueSoon() {
+  if (!queueTimer) queueTimer = setTimeout(() => { queueTimer = null; paintQueue(); }, 200);
 }
 
 function finish(item, result, answer, decidedHere) {
