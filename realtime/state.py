@@ -83,6 +83,11 @@ class LiveState:
             frames.append({"type": ATTENDANCE, "sites": counted, "totals": newer.totals})
         if (self.conference, self.agenda_item) != (newer.conference, newer.agenda_item):
             frames.append({"type": CONFERENCE, "conference": newer.conference, "agenda_item": newer.agenda_item})
-        if self.speakers != newer.speakers:
+        if _timeless(self.speakers) != _timeless(newer.speakers):
             frames.append({"type": SPEAKERS, "speakers": newer.speakers})
         return frames
+
+
+def _timeless(speakers: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The speakers state without the server's time when it was read (which always differs)."""
+    return None if speakers is None else {k: v for k, v in speakers.items() if k != "server_time"}

@@ -142,8 +142,9 @@ def _state(seq: int, sites: list[dict], speakers: dict | None = None, title: str
 
 
 def test_the_changes_between_two_states_are_the_points_that_differ_and_nothing_else() -> None:
-    old = _state(5, [_site(i) for i in range(1, 1001)])
-    assert old.changes_to(_state(5, [_site(i) for i in range(1, 1001)])) == []
+    old = _state(5, [_site(i) for i in range(1, 1001)], speakers={"version": 1, "server_time": "08:00:00"})
+    assert old.changes_to(_state(5, [_site(i) for i in range(1, 1001)],
+                                 speakers={"version": 1, "server_time": "08:00:07"})) == []  # read later: the same
     new = _state(5, [_site(1, present=3), _site(2, name="Quân khu 9"), *(_site(i) for i in range(3, 1000)),
                      _site(1001)], speakers={"version": 2}, title="Hội nghị tổng kết")
     frames = old.changes_to(new)
