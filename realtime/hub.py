@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -27,8 +28,8 @@ from domain.db import is_disconnect
 
 from .bus import Bus
 from .health import BUS_ERRORS
-from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, LATEST_VALUE_WINS, SITES, SNAPSHOT,
-                       Frame, degraded, encode, now_iso, recovered)
+from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, degraded,
+                       encode, now_iso, recovered)
 from .state import LiveState
 
 log = logging.getLogger("bridgepoint.realtime")
@@ -80,6 +81,7 @@ class Room:
         self.refreshing_since: float | None = None  # monotonic time a re-read from the database was last begun
         self.refreshed_seq: int | None = None  # the room's seq when it last took a re-read: the changes it sent
         # then have no seq, so a screen resuming from that seq or before may have missed them
+        self.synced: weakref.WeakSet[Subscriber] = weakref.WeakSet()  # screens that started from this room's state
 
     @property
     def seq(self) -> int:
@@ -99,29 +101,16 @@ class Room:
         if self.history and frame.seq > self.history[-1].seq + 1 and self.on_gap is not None:
             if not self.on_gap(self, frame):  # frames were lost on the way (Redis trimmed or lost them)
                 return
-        self.history.append(frame)  # whole: a re-read applies it again on top of what it read
+        self.history.append(frame)
         if self.state is None:
             self._early.append(frame)
             return
-        sent = self._news(frame) if frame.type in LATEST_VALUE_WINS else frame
         self._apply(frame)
         for sub in list(self.subscribers):
-            if not sub.deliver(sent):
+            if not sub.deliver(frame):
                 self.subscribers.discard(sub)
         if frame.type in (CONFERENCE, SITES) and self.on_access_change is not None:
             self.on_access_change(self)
-
-    def _news(self, frame: Frame) -> Frame:
-        """The frame without the points whose entry the state already holds as it is: after a re-read, the
-        frames of the marks collected while the bus was down (or a frame Redis delivered twice) would otherwise
-        send every screen thousands of points it has just been sent."""
-        assert self.state is not None
-        sites, known = frame.body.get("sites") or [], self.state.sites
-        news = [entry for entry in sites if (held := known.get(entry["conference_site_id"])) is None
-                or any(held.get(k) != v for k, v in entry.items())]
-        if len(news) == len(sites):
-            return frame
-        return Frame(frame.type, frame.seq, frame.at, {**frame.body, "sites": news})
 
     def _apply(self, frame: Frame) -> None:
         assert self.state is not None
@@ -160,12 +149,21 @@ class Room:
         if shown is None:
             self.deliver(self.snapshot(resync=True))
             return
-        # Every screen shows `shown` (or will, once its outbox is written): it gets what differs, not a snapshot.
+        # A screen that started from this room's snapshot shows `shown` (or will, once its outbox is written): it
+        # gets what differs. One that resumed here with `since` started from what another room (another worker,
+        # or this conference's room before it closed) showed, which may differ: it gets the snapshot.
         at = now_iso()
-        for change in shown.changes_to(self.state):
-            self.deliver(encode({**change, "at": at, "resync": True}))
+        changes = [encode({**change, "at": at, "resync": True}) for change in shown.changes_to(self.state)]
         if self.degraded_since() is None:
-            self.deliver(recovered())
+            changes.append(recovered())
+        for sub in list(self.subscribers):
+            if sub in self.synced:
+                ok = all([sub.deliver(text) for text in changes])
+            else:
+                ok = sub.deliver(self.snapshot(resync=True))
+                self.synced.add(sub)
+            if not ok:
+                self.subscribers.discard(sub)
 
     def deliver(self, text: str) -> None:
         for sub in list(self.subscribers):
@@ -177,8 +175,10 @@ class Room:
         outbox holds) and subscribe it, with no await in between."""
         if since is None:
             sub.deliver(self.snapshot(resync=False))
+            self.synced.add(sub)
         elif self.refreshed_seq is not None and since <= self.refreshed_seq:
             sub.deliver(self.snapshot(resync=True))
+            self.synced.add(sub)
         elif since == self.seq:
             pass
         elif self.history and self.history[0].seq <= since + 1 and 0 < self.seq - since <= sub.queue_limit:
@@ -187,6 +187,7 @@ class Room:
                     sub.deliver(frame)
         else:
             sub.deliver(self.snapshot(resync=True))
+            self.synced.add(sub)
         since_degraded = self.degraded_since()
         if since_degraded is not None:
             sub.deliver(degraded(since_degraded))
@@ -242,6 +243,7 @@ class Hub:
 
     def leave(self, room: Room, sub: Subscriber) -> None:
         room.subscribers.discard(sub)
+        room.synced.discard(sub)
         if not room.subscribers:
             asyncio.get_running_loop().call_later(self.idle_seconds, self._close_if_idle, room)
 

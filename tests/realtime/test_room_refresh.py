@@ -198,19 +198,19 @@ async def test_after_the_bus_is_back_screens_get_what_changed_far_smaller_than_a
     await hub.close()
 
 
-def test_screens_are_sent_only_the_points_whose_entry_changed_but_a_re_read_replays_whole_frames() -> None:
+def test_a_screen_that_resumed_here_from_another_room_gets_a_snapshot_at_a_re_read_not_the_changes() -> None:
+    """The changes after a re-read are relative to this room's state. A screen that resumed with `since` started
+    from what another room showed (the worker it was on was killed): that may differ, so it gets the snapshot."""
     room = Room(1, history_size=100, extras={})
     room.start(10, _body(1))
-    screen = _Screen()
-    room.join(screen, None)
-    room.on_frame(_counts(11, 5))
-    seq = room.seq  # a re-read begins …
-    room.on_frame(_counts(12, 5))  # … the marks of the outage: point 7 again, as the screens have it already
-    assert json.loads(_text(screen.got[-1]))["sites"] == [] and json.loads(_text(screen.got[-1]))["seq"] == 12
-    room.refresh(seq, _body(3))  # … the read saw the database before that change: the whole frame sets it right
-    assert room.state.sites[7]["present"] == 5
-    room.on_frame(Frame(ATTENDANCE, 13, "2026-12-18T01:00:00Z",
-                        {"sites": [{"conference_site_id": 7, "present": 5}, {"conference_site_id": 8, "present": 2}],
-                         "totals": {"present": 7}}))
-    assert json.loads(_text(screen.got[-1]))["sites"] == [{"conference_site_id": 8, "present": 2}]
-    assert _shown(screen) == room.state.body()
+    here, resumed = _Screen(), _Screen()
+    room.join(here, None)
+    room.on_frame(_counts(11, 2))
+    room.join(resumed, 10)  # the frames since 10, from the history
+    assert [json.loads(_text(i))["type"] for i in resumed.got] == ["attendance"]
+    room.refresh(room.seq, _body(4))
+    assert [json.loads(_text(i))["type"] for i in here.got[1:]] == ["attendance", "attendance", "degraded"]
+    assert json.loads(_text(resumed.got[-1]))["type"] == "snapshot"
+    room.refresh(room.seq, _body(6))  # from then on it holds this room's state: the changes are enough
+    assert json.loads(_text(resumed.got[-1])) == {"type": "degraded", "degraded": False, "at": ANY}
+    assert _shown(here) == _shown(resumed) == room.state.body()
