@@ -28,8 +28,8 @@ from domain.db import is_disconnect
 
 from .bus import Bus
 from .health import BUS_ERRORS
-from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, SITES, SNAPSHOT, Frame, degraded,
-                       encode, now_iso, recovered)
+from .protocol import (CLOSE_NOT_FOUND, CLOSE_SERVICE_RESTART, CONFERENCE, LATEST_VALUE_WINS, SITES, SNAPSHOT,
+                       Frame, degraded, encode, now_iso, recovered)
 from .state import LiveState
 
 log = logging.getLogger("bridgepoint.realtime")
@@ -101,16 +101,29 @@ class Room:
         if self.history and frame.seq > self.history[-1].seq + 1 and self.on_gap is not None:
             if not self.on_gap(self, frame):  # frames were lost on the way (Redis trimmed or lost them)
                 return
-        self.history.append(frame)
-        if self.state is None:
+        self.history.append(frame)  # whole: a re-read applies it again on top of what it read, a resuming
+        if self.state is None:      # screen gets it from here
             self._early.append(frame)
             return
+        news = self._news(frame) if frame.type in LATEST_VALUE_WINS else frame
         self._apply(frame)
         for sub in list(self.subscribers):
-            if not sub.deliver(frame):
+            if not sub.deliver(news if news is not frame and sub in self.synced else frame):
                 self.subscribers.discard(sub)
         if frame.type in (CONFERENCE, SITES) and self.on_access_change is not None:
             self.on_access_change(self)
+
+    def _news(self, frame: Frame) -> Frame:
+        """The frame without the points whose entry the room's state already holds as it is — for the screens
+        that started from this room's state (`synced`), which hold exactly that; the others get the whole frame.
+        After a re-read, the frames of the marks collected while the bus was down repeat what it just sent."""
+        assert self.state is not None
+        sites, known = frame.body.get("sites") or [], self.state.sites
+        news = [entry for entry in sites if (held := known.get(entry["conference_site_id"])) is None
+                or any(held.get(k) != v for k, v in entry.items())]
+        if len(news) == len(sites):
+            return frame
+        return Frame(frame.type, frame.seq, frame.at, {**frame.body, "sites": news})
 
     def _apply(self, frame: Frame) -> None:
         assert self.state is not None

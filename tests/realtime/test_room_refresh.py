@@ -214,3 +214,24 @@ def test_a_screen_that_resumed_here_from_another_room_gets_a_snapshot_at_a_re_re
     room.refresh(room.seq, _body(6))  # from then on it holds this room's state: the changes are enough
     assert json.loads(_text(resumed.got[-1])) == {"type": "degraded", "degraded": False, "at": ANY}
     assert _shown(here) == _shown(resumed) == room.state.body()
+
+
+def test_screens_that_hold_the_rooms_state_get_only_what_changed_the_others_whole_frames() -> None:
+    room = Room(1, history_size=100, extras={})
+    room.start(10, _body(1))
+    here, resumed = _Screen(), _Screen()
+    room.join(here, None)
+    room.on_frame(_counts(11, 5))
+    room.join(resumed, 10)  # from another worker: it may not hold what this room read
+    seq = room.seq  # a re-read begins …
+    room.on_frame(_counts(12, 5))  # … the marks of the outage: point 7 again, as this room holds it already
+    assert json.loads(_text(here.got[-1]))["sites"] == [] and json.loads(_text(here.got[-1]))["seq"] == 12
+    assert json.loads(_text(resumed.got[-1]))["sites"] == [{"conference_site_id": 7, "present": 5}]
+    room.refresh(seq, _body(3))  # … the read saw the database before that change: the whole frame sets it right
+    assert room.state.sites[7]["present"] == 5
+    room.on_frame(Frame(ATTENDANCE, 13, "2026-12-18T01:00:00Z",
+                        {"sites": [{"conference_site_id": 7, "present": 5}, {"conference_site_id": 8, "present": 2}],
+                         "totals": {"present": 7}}))
+    assert json.loads(_text(here.got[-1]))["sites"] == [{"conference_site_id": 8, "present": 2}]
+    assert json.loads(_text(resumed.got[-1]))["sites"] == [{"conference_site_id": 8, "present": 2}]  # synced now
+    assert _shown(here) == _shown(resumed) == room.state.body()
