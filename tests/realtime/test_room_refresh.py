@@ -69,17 +69,13 @@ class _Screen:
         self.kicked.append(code)
 
 
-async def _hub_with_a_room():
-    import asyncio
-
+async def _open_room(read):
+    """A hub whose database read is `read()`, its room of conference 1, and one screen that joined it."""
     from realtime.bus import MemoryBus
     from realtime.hub import Hub
 
-    reads: list[int] = []
-
     async def load(conference_id: int) -> dict:
-        reads.append(conference_id)
-        return _body(9)
+        return read()
 
     async def may_view(principal, conference_id) -> bool:
         return True
@@ -88,6 +84,19 @@ async def _hub_with_a_room():
     room = await hub.room(1)
     screen = _Screen()
     room.join(screen, None)
+    return hub, room, screen
+
+
+async def _hub_with_a_room():
+    import asyncio
+
+    reads: list[int] = []
+
+    def read() -> dict:
+        reads.append(1)
+        return _body(9)
+
+    hub, room, screen = await _open_room(read)
     room.on_frame(_counts(room.seq + 1, 2))
     reads.clear()
     return hub, room, screen, reads, asyncio
@@ -164,22 +173,8 @@ def test_the_changes_between_two_states_are_the_points_that_differ_and_nothing_e
 async def test_after_the_bus_is_back_screens_get_what_changed_far_smaller_than_a_snapshot() -> None:
     import asyncio
 
-    from realtime.bus import MemoryBus
-    from realtime.hub import Hub
-
-    sites = [_site(i) for i in range(1, 2001)]
-    read = {"sites": sites}
-
-    async def load(conference_id: int) -> dict:
-        return _state(0, read["sites"]).body()
-
-    async def may_view(principal, conference_id) -> bool:
-        return True
-
-    hub = Hub(MemoryBus(), load, may_view)
-    room = await hub.room(1)
-    screen = _Screen()
-    room.join(screen, None)
+    read = {"sites": [_site(i) for i in range(1, 2001)]}
+    hub, room, screen = await _open_room(lambda: _state(0, read["sites"]).body())
     snapshot_size = len(_text(screen.got[0]))
     hub.bus_changed("2026-12-18T01:00:00Z")  # while the bus is down, 20 points check delegates in
     read["sites"] = [_site(i, present=2 if i % 100 == 0 else 0) for i in range(1, 2001)]
