@@ -219,12 +219,17 @@ async function decideHere(item) {
   paintQueueSoon();
 }
 
-let queueTimer = null;
-/** The queue's count after an offline scan: read once for a burst, not once per scan (the scan field keeps
- * up with a scanner while hundreds wait). */
-function paintQueueSoon() {
-  if (!queueTimer) queueTimer = setTimeout(() => { queueTimer = null; paintQueue(); }, 200);
+/** `fn` once for a burst of calls: the first schedules it `ms` later, the calls until then join it. */
+function coalesced(fn, ms) {
+  let timer = null;
+  return () => {
+    if (!timer) timer = setTimeout(() => { timer = null; fn(); }, ms);
+  };
 }
+
+// The queue's count after an offline scan: read once for a burst, not once per scan (the scan field keeps up
+// with a scanner while hundreds wait).
+const paintQueueSoon = coalesced(() => paintQueue(), 200);
 
 function finish(item, result, answer, decidedHere) {
   Object.assign(item, {pending: false, result, answer, offline: decidedHere});
@@ -455,10 +460,7 @@ function onEvent(frame) {
   }
 }
 
-let othersTimer = null;
-function paintOthersSoon() {
-  if (!othersTimer) othersTimer = setTimeout(() => { othersTimer = null; paintSites(); }, 500);
-}
+const paintOthersSoon = coalesced(() => paintSites(), 500);
 
 function onStatus(status) {
   state.liveState = status.state;
