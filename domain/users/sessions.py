@@ -87,11 +87,12 @@ async def resolve(uow: UnitOfWork, token: str, policy: SessionPolicy) -> Browser
         if session.revoked or not user.active or session.expires_at <= now or \
                 session.last_seen_at + policy.idle <= now:
             raise Unauthenticated("your session has ended; please sign in again", code="session_expired")
+        found = BrowserSession(token, principal_of(user), session.csrf_token, user.locale,
+                               user.display_name or user.username)  # read before a commit expires the rows
         if now - session.last_seen_at >= TOUCH_EVERY:
             await s.execute(update(WebSession).where(WebSession.id == session.id).values(last_seen_at=now))
             await uow.commit()
-        return BrowserSession(token, principal_of(user), session.csrf_token, user.locale,
-                              user.display_name or user.username)
+        return found
 
 
 async def sign_out(uow: UnitOfWork, token: str) -> None:
