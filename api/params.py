@@ -28,6 +28,8 @@ SearchText = Annotated[str | None, Parameter(max_length=200)]
 When = Annotated[datetime | None, Parameter(description="ISO 8601 with its offset, e.g. 2026-12-18T08:00:00+07:00")]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="items to skip")]
+After = Annotated[str | None, Parameter(max_length=3000, description="the `next` cursor of the page before: "
+                                    "the page after it, by an index seek however deep (instead of offset)")]
 PageOffset = Annotated[int, Parameter(ge=0, le=100_000_000)]
 Search = Annotated[str | None, Parameter(max_length=200, description="case- and diacritic-blind search")]
 PageSearch = Annotated[str | None, Parameter(max_length=200, required=False)]

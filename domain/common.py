@@ -1,7 +1,10 @@
 """Small helpers shared by the services."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,6 +45,37 @@ class Page(Generic[T]):
     total: int
     limit: int
     offset: int
+    # lists paged by a key: the cursor of the page after this one, None after the last
+    next: str | None = field(default=None, kw_only=True)
+
+
+# A keyset cursor: the sort key of a page's last row, given back as `after` for the next page, which then starts
+# by an index seek however deep it is (an offset walks every row before it). Opaque to clients: base64url of JSON.
+MAX_KEY_INT = 2**31 - 1
+MAX_KEY_TEXT = 2000
+
+
+def encode_cursor(*key: str | int) -> str:
+    raw = json.dumps(list(key), ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(token: str, kinds: tuple[type, ...], field: str = "after") -> tuple[Any, ...]:
+    """The key in a cursor `encode_cursor` wrote, its parts of the types `kinds`; 400 invalid_cursor otherwise."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        key = None
+    if not (isinstance(key, list) and len(key) == len(kinds) and all(
+            type(v) is kind and (0 <= v <= MAX_KEY_INT if kind is int else len(v) <= MAX_KEY_TEXT)
+            for v, kind in zip(key, kinds))):
+        raise InvalidInput(f"{field} is not a cursor this list gave", code="invalid_cursor", field=field)
+    return tuple(key)
+
+
+def cursor_or_offset(after: str | None, offset: int) -> None:
+    if after is not None and offset:
+        raise InvalidInput("give after (a cursor) or offset, not both", code="cursor_and_offset", field="offset")
 
 
 async def paginate(session: AsyncSession, stmt: Select[Any], limit: int, offset: int,

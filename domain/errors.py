@@ -98,6 +98,8 @@ MESSAGES: dict[str, str] = {
     "password_unchanged": N_("Choose a password other than the current one."),
     "passwords_differ": N_("The two new passwords differ."),
     "date_out_of_range": N_("The date must lie between the years %(first)s and %(last)s."),
+    "invalid_cursor": N_("This is not a page marker this list gave; start again from its first page."),
+    "cursor_and_offset": N_("Give either a page marker or a position, not both."),
     # field values
     "blank": N_("This field must not be blank."),
     "required": N_("This field is required."),

@@ -14,7 +14,7 @@ from api.schemas.checkin import (AttendanceOut, CheckInOut, ManualIn, OfflineKit
                                              OfflineUploadOut, PointRequestsOut, RecentScansOut, RelocationIn,
                                              RelocationOut,
                                              RosterPage, ScanIn, SiteStatusIn, SiteStatusOut, WalkInIn)
-from api.params import ConferenceId, ConferenceSiteId, Limit, Offset, PickLimit, QueryId, Search
+from api.params import After, ConferenceId, ConferenceSiteId, Limit, Offset, PickLimit, QueryId, Search
 from domain.access import Principal
 from domain.checkin.service import Desk, ScanRequest, WalkIn, check_in
 from domain.checkin.rules import OK
@@ -105,17 +105,19 @@ class CheckinController(Controller):
                                OfflineKitOut, strict=False)
 
     @get("/roster", operation_id="checkInRoster",
-         description="The desk's roster with presence; `q` searches names without regard to case or diacritics.")
+         description="The desk's roster with presence, by name; `q` searches names without regard to case or "
+                     "diacritics. Page with `offset`, or with `after` set to the `next` of the page before.")
     async def roster(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal, q: Search = None,
                      conference_site_id: QueryId = None,
                      status: Literal["invited", "confirmed", "declined", "substituted", "cancelled"] | None = None,
-                     present: bool | None = None, limit: Limit = 50, offset: Offset = 0) -> RosterPage:
+                     present: bool | None = None, limit: Limit = 50, offset: Offset = 0,
+                     after: After = None) -> RosterPage:
         page = await checkin_roster.roster(uow, principal, conference_id, q=q,
                                            conference_site_id=conference_site_id,
                                            status=InvitationStatus(status) if status else None,
-                                           present=present, limit=limit, offset=offset)
-        return msgspec.convert({"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset},
-                               RosterPage, strict=False)
+                                           present=present, limit=limit, offset=offset, after=after)
+        return msgspec.convert({"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset,
+                                "next": page.next}, RosterPage, strict=False)
 
     @post("/relocations", operation_id="relocateDelegate",
           description="Organizers: let a delegate attend at another bridge point; recorded and audited. The "

@@ -10,7 +10,7 @@ from domain.access import Principal
 from domain.models import InvitationRole, InvitationStatus
 from domain.invitations import service as svc
 from domain.uow import UnitOfWork
-from api.params import ConferenceId, InvitationId, Limit, Offset, QueryId, Search
+from api.params import After, ConferenceId, InvitationId, Limit, Offset, QueryId, Search
 
 ENUMS = {"role": InvitationRole, "status": InvitationStatus}
 
@@ -20,17 +20,19 @@ class InvitationController(Controller):
     tags = ["invitations"]
 
     @get("/", operation_id="listInvitations",
-         description="The roster: organizers see all, operators only their sites' invitations.")
+         description="The roster by name: organizers see all, operators only their sites' invitations. "
+                     "Page with `offset`, or with `after` set to the `next` of the page before.")
     async def list_(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal, q: Search = None,
                     site_id: QueryId = None,
                     status: Literal["invited", "confirmed", "declined", "substituted", "cancelled"] | None = None,
                     role: Literal["chair", "presenter", "delegate", "observer"] | None = None,
-                    limit: Limit = 50, offset: Offset = 0) -> InvitationPage:
+                    limit: Limit = 50, offset: Offset = 0, after: After = None) -> InvitationPage:
         page = await svc.list_invitations(
             uow, principal, conference_id, q=q, site_id=site_id,
             status=InvitationStatus(status) if status else None, role=InvitationRole(role) if role else None,
-            limit=limit, offset=offset)
-        return InvitationPage([invitation_out(i) for i in page.items], page.total, page.limit, page.offset)
+            limit=limit, offset=offset, after=after)
+        return InvitationPage([invitation_out(i) for i in page.items], page.total, page.limit, page.offset,
+                              page.next)
 
     @post("/", operation_id="createInvitation",
           description="Invite a delegate at one of the conference's sites. A delegate is invited at most once "

@@ -307,6 +307,7 @@ class InvitationPage(Struct):
     total: int
     limit: int
     offset: int
+    next: str | None = None  # the cursor of the next page (give it as `after`); null on the last page
 
 
 # ---- agenda ----

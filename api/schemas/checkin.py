@@ -223,6 +223,7 @@ class RosterPage(Struct):
     total: int
     limit: int
     offset: int
+    next: str | None = None  # the cursor of the next page (give it as `after`); null on the last page
 
 
 class SiteAttendanceOut(Struct):

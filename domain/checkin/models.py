@@ -122,4 +122,6 @@ class SiteCounts(Base):
 @event.listens_for(Base.metadata, "after_create")
 def _install_counting_triggers(target: Any, connection: Any, **_: Any) -> None:
     from domain.checkin import tally
+    from domain.invitations import names
     tally.install(connection)
+    names.install(connection)

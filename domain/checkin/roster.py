@@ -14,25 +14,27 @@ from domain.models import BridgeSite, Conference, ConferenceSite, Delegate, Invi
 from domain.checkin.models import Absence, Presence, Scan
 from domain.text import like_pattern
 from domain.uow import UnitOfWork
-from domain.common import Page
-
-
-BY_NAME = (Delegate.search, Delegate.id)  # the name as search sees it (no case, no diacritics): an index to walk
+from domain.common import Page, cursor_or_offset
+from domain.invitations import names
 
 
 async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
                  conference_site_id: int | None = None, status: InvitationStatus | None = None,
-                 present: bool | None = None, limit: int = 50, offset: int = 0) -> Page[dict[str, Any]]:
-    """Invitations the caller's desks check in (operators: their own sites only), with presence."""
+                 present: bool | None = None, limit: int = 50, offset: int = 0,
+                 after: str | None = None) -> Page[dict[str, Any]]:
+    """Invitations the caller's desks check in (operators: their own sites only), with presence, by name (the
+    invitations' own copy of it: no delegate is read to pick or count a page); from `offset` or after the cursor
+    `after` of a page before, whose `next` is the cursor of the page after it."""
     async with uow:
         conf = await visible_conference(uow.session, p, conference_id)
         require_desk_role(p)
+        cursor_or_offset(after, offset)
         where = [Invitation.conference_id == conference_id, invitation_filter(p)]
         if conference_site_id is not None:
             where.append(Invitation.conference_site_id == conference_site_id)
         if status is not None:
             where.append(Invitation.status == status)
-        by_name = Delegate.search.like(like_pattern(q), escape="\\") if q else None
+        by_name = Invitation.search.like(like_pattern(q), escape="\\") if q else None
         by_presence = None if present is None else (
             Presence.present.is_(True) if present else Presence.present.isnot(True))
         where += [c for c in (by_name, by_presence) if c is not None]
@@ -48,23 +50,25 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
                 .outerjoin(Unit, Unit.id == Delegate.unit_id)
                 .outerjoin(Presence, Presence.invitation_id == Invitation.id)
                 .outerjoin(Absence, Absence.invitation_id == Invitation.id)
-                .order_by(*BY_NAME))
-        # The page's invitations are picked, and the total counted, joining only what the order and the filters
-        # need (delegates by their search index, presences); then only those rows are read with everything else.
-        picked = select(Invitation.id).join(Delegate, Delegate.id == Invitation.delegate_id)
+                .order_by(*names.BY_NAME))
+        # The page's invitations are picked, and the total counted, from the invitations by their name index
+        # (joining presences only to filter by them); then only those rows are read with everything else.
+        picked = select(Invitation.id, *names.BY_NAME)
         counted = select(func.count()).select_from(Invitation)
-        if by_name is not None:
-            counted = counted.join(Delegate, Delegate.id == Invitation.delegate_id)
         if by_presence is not None:
             picked = picked.outerjoin(Presence, Presence.invitation_id == Invitation.id)
             counted = counted.outerjoin(Presence, Presence.invitation_id == Invitation.id)
         total = (await uow.session.execute(counted.where(*where))).scalar_one()
-        ids = list((await uow.session.execute(picked.where(*where).order_by(*BY_NAME)
-                                              .limit(limit).offset(offset))).scalars())
+        if after is not None:
+            where.append(names.after_name(after))
+        keys = (await uow.session.execute(picked.where(*where).order_by(*names.BY_NAME)
+                                          .limit(limit + 1).offset(offset))).all()
+        ids = [k.id for k in keys[:limit]]
         stmt = stmt.where(Invitation.id.in_(ids))
         rows = (await uow.session.execute(stmt)).all() if ids else []
     zone = ZoneInfo(conf.timezone)
-    return Page([_entry(r, zone) for r in rows], total, limit, offset)
+    return Page([_entry(r, zone) for r in rows], total, limit, offset,
+                next=names.next_name([(k.search, k.delegate_id) for k in keys], limit))
 
 
 def _entry(row: Row[Any], zone: ZoneInfo) -> dict[str, Any]:

@@ -7,13 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.mail import outbox
+from domain.invitations import names
 from domain.access import Principal, invitation_filter, require_roster_reader, require_staff, visible_conference
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.models import (ACTIVE_INVITATION, Conference, ConferenceSite, Delegate, Invitation,
                       InvitationStatus)
 from domain.text import like_pattern
 from domain.uow import UnitOfWork
-from domain.common import Page, audit, ensure_editable, must_exist, paginate
+from domain.common import Page, audit, cursor_or_offset, ensure_editable, must_exist
 from domain.conferences.overlap import check_delegates_free
 
 IS = InvitationStatus
@@ -21,8 +22,12 @@ IS = InvitationStatus
 
 async def list_invitations(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | None = None,
                            site_id: int | None = None, status: InvitationStatus | None = None,
-                           role: Any = None, limit: int = 50, offset: int = 0) -> Page[Invitation]:
+                           role: Any = None, limit: int = 50, offset: int = 0,
+                           after: str | None = None) -> Page[Invitation]:
+    """A page of a conference's invitations by name (the index by conference and name: no delegate is read), from
+    `offset` or after the cursor `after` of a page before; `next` is the cursor of the page after it."""
     require_roster_reader(p)
+    cursor_or_offset(after, offset)
     async with uow:
         await visible_conference(uow.session, p, conference_id)
         where = [Invitation.conference_id == conference_id, invitation_filter(p)]
@@ -33,13 +38,15 @@ async def list_invitations(uow: UnitOfWork, p: Principal, conference_id: int, *,
             where.append(Invitation.status == status)
         if role is not None:
             where.append(Invitation.role == role)
-        counted = select(func.count()).select_from(Invitation)  # joins delegates only to search their names
         if q:
-            where.append(Delegate.search.like(like_pattern(q), escape="\\"))
-            counted = counted.join(Delegate, Delegate.id == Invitation.delegate_id)
-        stmt = (select(Invitation).join(Delegate, Delegate.id == Invitation.delegate_id)
-                .where(*where).order_by(Delegate.search, Delegate.id))  # the diacritics-free name, indexed
-        return await paginate(uow.session, stmt, limit, offset, counted.where(*where))
+            where.append(Invitation.search.like(like_pattern(q), escape="\\"))
+        total = (await uow.session.execute(select(func.count()).select_from(Invitation).where(*where))).scalar_one()
+        if after is not None:
+            where.append(names.after_name(after))
+        rows = (await uow.session.execute(select(Invitation, *names.BY_NAME).where(*where).order_by(*names.BY_NAME)
+                                          .limit(limit + 1).offset(offset))).all()
+        return Page([inv for inv, *_ in rows[:limit]], total, limit, offset,
+                    next=names.next_name([tuple(key) for _, *key in rows], limit))
 
 
 async def _get(uow: UnitOfWork, p: Principal, conference_id: int, inv_id: int, *, edit: bool = False

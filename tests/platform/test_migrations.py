@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 import domain.models  # noqa: F401
 from domain.db import Base, make_engine
@@ -95,3 +95,39 @@ def test_cli_upgrades_loads_demo_and_prints_logins(tmp_path: Path):
     dup = subprocess.run([str(exe), "users", "create", "khach", "--role", "viewer"],
                          env=secret, capture_output=True, text=True, timeout=60)
     assert dup.returncode == 1 and "duplicate_username" in dup.stderr
+
+
+async def test_migration_0013_gives_existing_invitations_their_names_and_keeps_them(empty_db: str):
+    """Down to 0012 (the column and its triggers go) and up again: the invitations already there get their
+    delegate's search name, and the triggers keep it from then on."""
+    from datetime import datetime, timezone
+
+    from alembic import command
+
+    from domain.demo.scale import load_scale
+    from domain.migrate import alembic_config
+
+    await asyncio.to_thread(upgrade, empty_db)
+    engine = make_engine(empty_db)
+    try:
+        info = await load_scale(engine, 5, 40, datetime(2026, 12, 1, tzinfo=timezone.utc))
+        await engine.dispose()
+        await asyncio.to_thread(command.downgrade, alembic_config(empty_db), "0012")
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(lambda c: [col["name"] for col in inspect(c).get_columns("invitations")])
+        assert "search" not in columns
+        await asyncio.to_thread(upgrade, empty_db)
+        same = ("SELECT count(*) FROM invitations i JOIN delegates d ON d.id = i.delegate_id "
+                "WHERE i.search = d.search AND i.search <> ''")
+        async with engine.begin() as conn:
+            total = (await conn.execute(text("SELECT count(*) FROM invitations WHERE conference_id = :c"),
+                                        {"c": info.conference_id})).scalar_one()
+            assert total > 0 and (await conn.execute(text(same))).scalar_one() == total
+            one = (await conn.execute(text("SELECT delegate_id FROM invitations LIMIT 1"))).scalar_one()
+            await conn.execute(text("UPDATE delegates SET search = 'renamed person' WHERE id = :d"), {"d": one})
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT search FROM invitations WHERE delegate_id = :d"), {"d": one})
+                    ).scalar_one() == "renamed person"
+            assert (await conn.execute(text(same))).scalar_one() == total
+    finally:
+        await engine.dispose()
