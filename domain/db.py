@@ -274,3 +274,12 @@ async def recreate_database(server_url: str, name: str) -> str:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def made_on(dialect: str) -> Any:
+    """An `include_object` for Alembic's comparisons: leaves out what the models create only on other databases
+    (an index with `.ddl_if(dialect=…)`, e.g. PostgreSQL's trigram index of the invitations' names)."""
+    def include(obj: Any, _name: Any, _type: Any, _reflected: Any, _compare_to: Any) -> bool:
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect is None or only.dialect == dialect
+    return include

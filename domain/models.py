@@ -248,7 +248,14 @@ class Invitation(Base):
                             "status", "walk_in", "id"),
                       # a conference's roster by name: a page, a deep page, a cursor and a name search walk this
                       # index alone (issue 15: 100,000 invitations, p99 ≤ 100 ms)
-                      Index("ix_invitations_conference_search", "conference_id", "search", "delegate_id"))
+                      # (PostgreSQL keeps the id in it too: a page's ids come from an index-only scan; SQLite's
+                      # indexes hold the rowid anyway)
+                      Index("ix_invitations_conference_search", "conference_id", "search", "delegate_id",
+                            postgresql_include=["id"]),
+                      # PostgreSQL: a name search (`LIKE '%…%'`) finds its matches by trigrams (pg_trgm) instead of
+                      # reading every name of the conference
+                      Index("ix_invitations_search_trigrams", "search", postgresql_using="gin",
+                            postgresql_ops={"search": "gin_trgm_ops"}).ddl_if(dialect="postgresql"))
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="RESTRICT"), index=True)

@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import domain.models  # noqa: F401  (registers every table)
-from domain.db import Base, make_engine
+from domain.db import Base, made_on, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,7 +15,8 @@ target_metadata = Base.metadata
 
 def _configure(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
-                      render_as_batch=connection.dialect.name == "sqlite")
+                      render_as_batch=connection.dialect.name == "sqlite",
+                      include_object=made_on(connection.dialect.name))
     with context.begin_transaction():
         context.run_migrations()
 

@@ -119,6 +119,12 @@ class SiteCounts(Base):
     absent: Mapped[int] = mapped_column(Integer, default=0)
 
 
+@event.listens_for(Base.metadata, "before_create")
+def _install_extensions(target: Any, connection: Any, **_: Any) -> None:
+    from domain.invitations import names
+    names.install_extensions(connection)
+
+
 @event.listens_for(Base.metadata, "after_create")
 def _install_counting_triggers(target: Any, connection: Any, **_: Any) -> None:
     from domain.checkin import tally

@@ -61,8 +61,9 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
         total = (await uow.session.execute(counted.where(*where))).scalar_one()
         if after is not None:
             where.append(names.after_name(after))
-        keys = (await uow.session.execute(picked.where(*where).order_by(*names.BY_NAME)
-                                          .limit(limit + 1).offset(offset))).all()
+        keys = (await uow.session.execute(names.page_of(
+            picked.where(*where), sparse=by_name is not None and total <= names.SPARSE_SEARCH, limit=limit,
+            offset=offset))).all()
         ids = [k.id for k in keys[:limit]]
         stmt = stmt.where(Invitation.id.in_(ids))
         rows = (await uow.session.execute(stmt)).all() if ids else []

@@ -16,13 +16,28 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, Select, select, tuple_
 
 from domain.common import decode_cursor, encode_cursor
 from domain.models import Invitation
 
 # the order of a conference's roster: by the name as search sees it, then by delegate (the index's own order)
 BY_NAME = (Invitation.search, Invitation.delegate_id)
+
+
+# a search that matches at most this many invitations gets its page by reading those and sorting them
+SPARSE_SEARCH = 2000
+
+
+def page_of(keys: Select[Any], *, sparse: bool, limit: int, offset: int) -> Select[Any]:
+    """The page (limit + 1 rows) of `keys` — a select of (Invitation.id, *BY_NAME) with its filters — in BY_NAME
+    order. By default by walking the name index in its order, which stops after the page; for a search with few
+    matches (`sparse`) by reading just those (on PostgreSQL by the trigram index) and sorting them: walking the index
+    in order would read every name before the first match (`%nguyen van%` lies past half of them)."""
+    if sparse:
+        found = keys.cte("found").prefix_with("MATERIALIZED")  # not folded into the ordered query
+        return select(found).order_by(found.c.search, found.c.delegate_id).limit(limit + 1).offset(offset)
+    return keys.order_by(*BY_NAME).limit(limit + 1).offset(offset)
 
 
 def after_name(token: str) -> ColumnElement[bool]:
@@ -79,6 +94,13 @@ def drop_ddl(dialect: str) -> list[str]:
                 "DROP TRIGGER IF EXISTS bp_names_delegate ON delegates",
                 "DROP FUNCTION IF EXISTS bp_names_invitation()", "DROP FUNCTION IF EXISTS bp_names_delegate()"]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
+
+
+def install_extensions(connection: Any) -> None:
+    """PostgreSQL: pg_trgm, for the trigram index of the names (a trusted extension since PostgreSQL 13: the owner
+    of the database may install it; it ships with PostgreSQL, in Debian's postgresql-15 package)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
 
 def install(connection: Any) -> None:

@@ -43,10 +43,15 @@ async def list_invitations(uow: UnitOfWork, p: Principal, conference_id: int, *,
         total = (await uow.session.execute(select(func.count()).select_from(Invitation).where(*where))).scalar_one()
         if after is not None:
             where.append(names.after_name(after))
-        rows = (await uow.session.execute(select(Invitation, *names.BY_NAME).where(*where).order_by(*names.BY_NAME)
-                                          .limit(limit + 1).offset(offset))).all()
-        return Page([inv for inv, *_ in rows[:limit]], total, limit, offset,
-                    next=names.next_name([tuple(key) for _, *key in rows], limit))
+        # the page's ids from the index alone (an offset or a search walks index entries, not rows), then its rows
+        keys = (await uow.session.execute(names.page_of(
+            select(Invitation.id, *names.BY_NAME).where(*where), sparse=bool(q) and total <= names.SPARSE_SEARCH,
+            limit=limit, offset=offset))).all()
+        ids = [k.id for k in keys[:limit]]
+        found = {inv.id: inv for inv in (await uow.session.execute(
+            select(Invitation).where(Invitation.id.in_(ids)))).scalars()} if ids else {}
+        return Page([found[i] for i in ids], total, limit, offset,
+                    next=names.next_name([(k.search, k.delegate_id) for k in keys], limit))
 
 
 async def _get(uow: UnitOfWork, p: Principal, conference_id: int, inv_id: int, *, edit: bool = False

@@ -1,5 +1,6 @@
 """a conference's invitations listed and searched by name without joining its delegates: each invitation carries
-its delegate's search name, copied and kept by triggers, and an index (conference, name, delegate)
+its delegate's search name, copied and kept by triggers, and an index (conference, name, delegate); on PostgreSQL
+a trigram index of the names too (pg_trgm)
 
 Revision ID: 0013
 Revises: 0012
@@ -22,13 +23,19 @@ def upgrade() -> None:
     names.install(bind)
     names.refill(bind)
     op.create_index('ix_invitations_conference_search', 'invitations', ['conference_id', 'search', 'delegate_id'],
-                    unique=False)
+                    unique=False, postgresql_include=['id'])
+    if bind.dialect.name == 'postgresql':
+        names.install_extensions(bind)
+        op.create_index('ix_invitations_search_trigrams', 'invitations', ['search'], unique=False,
+                        postgresql_using='gin', postgresql_ops={'search': 'gin_trgm_ops'})
 
 
 def downgrade() -> None:
     bind = op.get_bind()
     for statement in names.drop_ddl(bind.dialect.name):
         op.execute(statement)
+    if bind.dialect.name == 'postgresql':
+        op.drop_index('ix_invitations_search_trigrams', table_name='invitations')
     op.drop_index('ix_invitations_conference_search', table_name='invitations')
     op.drop_column('invitations', 'search')  # SQLite ≥ 3.35 drops a column in place (a batch copy would lose the
     # table's counting triggers)

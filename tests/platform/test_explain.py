@@ -149,8 +149,27 @@ async def test_invitations_page(world: dict[str, Any], who: str) -> None:
     p = principals(world)[0 if who == "organizer" else 1]
 
     async def run() -> None:
-        for kw in ({}, {"site_id": world["site"]}, {"q": "nguyen"}):
+        async with world["engine"].connect() as conn:  # one delegate's e-mail: a search with one match
+            rare = (await conn.execute(select(Invitation.search).where(Invitation.id == world["inv"]))
+                    ).scalar_one().split()[-1]
+        for kw in ({}, {"site_id": world["site"]}, {"q": "nguyen"}, {"q": rare}, {"offset": 2000}):
             page = await list_invitations(uow, p, world["conf"], limit=50, **kw)
-            assert page.items
+            assert page.items or who == "operator"
+        if who == "organizer":
+            assert page.next is not None
+            assert (await list_invitations(uow, p, world["conf"], limit=50, after=page.next)).items
 
-    assert_no_seq_scan(await plans_of(world["engine"], run))
+    plans = await plans_of(world["engine"], run)
+    assert_no_seq_scan(plans)
+    if who == "organizer":  # a page's ids, first, deep or after a cursor, from the name index alone; a search's
+        # from the trigram index, counted there too
+        picks = [plan for statement, plan in plans
+                 if "ORDER BY invitations.search" in statement or "ORDER BY found.search" in statement]
+        assert len(picks) == 6, picks
+        first, _site, _common, search, deep, after = picks
+        for plan in (first, deep, after):
+            assert "Index Only Scan using ix_invitations_conference_search" in plan, plan
+        counted = [plan for statement, plan in plans if "count(" in statement and "LIKE" in statement]
+        assert len(counted) == 2
+        for plan in (search, counted[1]):  # (a third of the conference is a Nguyễn: its index by conference)
+            assert "Bitmap Index Scan on ix_invitations_search_trigrams" in plan, plan

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import domain.models  # noqa: F401
-from domain.db import Base, make_engine
+from domain.db import Base, made_on, make_engine
 from domain.migrate import upgrade
 from tests.conftest import fresh_postgres_database
 
@@ -26,7 +26,8 @@ async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def _diff(connection) -> list:  # type: ignore[no-untyped-def]
-    ctx = MigrationContext.configure(connection, opts={"compare_type": True})
+    ctx = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                       "include_object": made_on(connection.dialect.name)})
     return compare_metadata(ctx, Base.metadata)
 
 
