@@ -78,7 +78,7 @@ bench: venv
 	@trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT TERM; \
 	$(SERVICES) start >/dev/null || exit $$?; \
 	. $(SERVICES_ENV); \
-	if [ -f bench/run_all.py ]; then $(PY) bench/run_all.py; else echo "bench/run_all.py not found: nothing to run"; fi
+	if [ -f bench/run_all.py ]; then $(PY) bench/run_all.py $(ONLY); else echo "bench/run_all.py not found: nothing to run"; fi
 
 services-start:
 	$(SERVICES) start

@@ -1,4 +1,5 @@
-"""Run every benchmark in bench/ one after another and print their JSON summaries (`make bench`)."""
+"""Run every benchmark in bench/ one after another and print their JSON summaries (`make bench`); with script names
+as arguments (`make bench ONLY="storm.py api_scale.py"`), only those. The summaries go to var/bench-results.json."""
 from __future__ import annotations
 
 import json
@@ -27,10 +28,15 @@ BENCHES = [
 
 
 def main() -> int:
+    only = set(sys.argv[1:])
+    unknown = only - {name.split(" ")[0] for name in BENCHES}
+    if unknown:
+        print(f"no such benchmark: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     results, failed = {}, []
     for name in BENCHES:
         script, *options = (HERE / name).as_posix().split(" ")  # a script, with options when given
-        if not Path(script).exists():
+        if not Path(script).exists() or (only and name.split(" ")[0] not in only):
             continue
         print(f"== {name}", flush=True)
         started = time.monotonic()
