@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.checkin import paced  # noqa: E402
-from bench.support import PageServer, cpu_seconds  # noqa: E402
+from bench.support import PageServer, cpu_seconds, pct  # noqa: E402
 from domain.invitations.passes import Keyring, encode_pass  # noqa: E402
 
 USER, PASSWORD = "vanphong", "vanphong-demo-2026"
@@ -56,13 +56,6 @@ try {
   }).observe({type: "longtask", buffered: true});
 } catch (e) { window.__longTasksError = String(e); }
 """
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def load(data: Path, points: int, delegates: int) -> tuple[int, float]:

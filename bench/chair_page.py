@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.support import PageServer  # noqa: E402
+from bench.support import PageServer, pct  # noqa: E402
 
 USER, PASSWORD = "vanphong", "vanphong-demo-2026"
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
@@ -50,11 +50,6 @@ try {
     .observe({type: "longtask", buffered: true});
 } catch (e) { window.__longtasks = null; }
 """
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def api_client(base: str) -> httpx.Client:

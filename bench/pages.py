@@ -35,18 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.support import PageServer  # noqa: E402
+from bench.support import PageServer, pct  # noqa: E402
 
 USER, PASSWORD = "vanphong", "vanphong-demo-2026"
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
 TARGET_P95_MS = 300
 PAGES = [("overview", ""), ("points", "/points"), ("invitations", "/invitations"), ("passes", "/passes")]
 FORM_CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def load(data_dir: Path, points: int | None, delegates: int | None) -> tuple[int, float]:

@@ -1,7 +1,8 @@
-"""Pieces the benchmarks share: a free loopback port, a process's CPU time, and a demo server for the page
-benchmarks (SQLite, in-memory channels, no mail sender)."""
+"""Pieces the benchmarks share: a free loopback port, a process's CPU time, a percentile, and a demo server for
+the page benchmarks (SQLite, in-memory channels, no mail sender)."""
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
@@ -12,6 +13,15 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile by nearest rank: the smallest value with at least q % of the values at or below it
+    (p99 of 100 values is the 99th, of 200 the 198th); 0 when there are none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(q * len(ordered) / 100))) - 1]
 
 
 def free_port() -> int:
