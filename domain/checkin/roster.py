@@ -61,15 +61,13 @@ async def roster(uow: UnitOfWork, p: Principal, conference_id: int, *, q: str | 
         total = (await uow.session.execute(counted.where(*where))).scalar_one()
         if after is not None:
             where.append(names.after_name(after))
-        keys = (await uow.session.execute(names.page_of(
-            picked.where(*where), sparse=by_name is not None and total <= names.SPARSE_SEARCH, limit=limit,
-            offset=offset))).all()
-        ids = [k.id for k in keys[:limit]]
+        ids, after_page = await names.pick(
+            uow.session, picked.where(*where), sparse=by_name is not None and total <= names.SPARSE_SEARCH,
+            limit=limit, offset=offset)
         stmt = stmt.where(Invitation.id.in_(ids))
         rows = (await uow.session.execute(stmt)).all() if ids else []
     zone = ZoneInfo(conf.timezone)
-    return Page([_entry(r, zone) for r in rows], total, limit, offset,
-                next=names.next_name([(k.search, k.delegate_id) for k in keys], limit))
+    return Page([_entry(r, zone) for r in rows], total, limit, offset, next=after_page)
 
 
 def _entry(row: Row[Any], zone: ZoneInfo) -> dict[str, Any]:

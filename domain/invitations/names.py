@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import decode_cursor, encode_cursor
 from domain.models import Invitation
@@ -40,6 +41,13 @@ def page_of(keys: Select[Any], *, sparse: bool, limit: int, offset: int) -> Sele
     return keys.order_by(*BY_NAME).limit(limit + 1).offset(offset)
 
 
+async def pick(session: AsyncSession, keys: Select[Any], *, sparse: bool, limit: int, offset: int
+               ) -> tuple[list[int], str | None]:
+    """The ids of a page of `keys` (see page_of) and the cursor of the page after it (None after the last)."""
+    rows = (await session.execute(page_of(keys, sparse=sparse, limit=limit, offset=offset))).all()
+    return [r.id for r in rows[:limit]], next_name([(r.search, r.delegate_id) for r in rows], limit)
+
+
 def after_name(token: str) -> ColumnElement[bool]:
     """The invitations after a cursor `next_name` gave, in BY_NAME order (an index seek)."""
     search, delegate_id = decode_cursor(token, (str, int))
@@ -51,7 +59,10 @@ def next_name(keys: Sequence[tuple[str, int]], limit: int) -> str | None:
     return encode_cursor(*keys[limit - 1]) if len(keys) > limit else None
 
 
-TRIGGERS = ("bp_names_invitation_new", "bp_names_invitation_delegate", "bp_names_delegate")
+# each trigger and its table
+TRIGGERS = {"bp_names_invitation_new": "invitations", "bp_names_invitation_delegate": "invitations",
+            "bp_names_delegate": "delegates"}
+_PG_DROPS = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in TRIGGERS.items()]
 _NAME_OF = "(SELECT d.search FROM delegates d WHERE d.id = NEW.delegate_id)"
 _PASS_ON = "UPDATE invitations SET search = NEW.search WHERE delegate_id = NEW.id"
 
@@ -74,9 +85,7 @@ def trigger_ddl(dialect: str) -> list[str]:
             f"  NEW.search := COALESCE({_NAME_OF}, '');\n  RETURN NEW;\nEND\n$$",
             "CREATE OR REPLACE FUNCTION bp_names_delegate() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
             f"  {_PASS_ON};\n  RETURN NULL;\nEND\n$$",
-            "DROP TRIGGER IF EXISTS bp_names_invitation_new ON invitations",
-            "DROP TRIGGER IF EXISTS bp_names_invitation_delegate ON invitations",
-            "DROP TRIGGER IF EXISTS bp_names_delegate ON delegates",
+            *_PG_DROPS,
             "CREATE TRIGGER bp_names_invitation_new BEFORE INSERT ON invitations FOR EACH ROW "
             "EXECUTE FUNCTION bp_names_invitation()",
             "CREATE TRIGGER bp_names_invitation_delegate BEFORE UPDATE OF delegate_id ON invitations FOR EACH ROW "
@@ -89,10 +98,8 @@ def trigger_ddl(dialect: str) -> list[str]:
 
 def drop_ddl(dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return ["DROP TRIGGER IF EXISTS bp_names_invitation_new ON invitations",
-                "DROP TRIGGER IF EXISTS bp_names_invitation_delegate ON invitations",
-                "DROP TRIGGER IF EXISTS bp_names_delegate ON delegates",
-                "DROP FUNCTION IF EXISTS bp_names_invitation()", "DROP FUNCTION IF EXISTS bp_names_delegate()"]
+        return [*_PG_DROPS, "DROP FUNCTION IF EXISTS bp_names_invitation()",
+                "DROP FUNCTION IF EXISTS bp_names_delegate()"]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
 
 

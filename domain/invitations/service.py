@@ -44,14 +44,12 @@ async def list_invitations(uow: UnitOfWork, p: Principal, conference_id: int, *,
         if after is not None:
             where.append(names.after_name(after))
         # the page's ids from the index alone (an offset or a search walks index entries, not rows), then its rows
-        keys = (await uow.session.execute(names.page_of(
-            select(Invitation.id, *names.BY_NAME).where(*where), sparse=bool(q) and total <= names.SPARSE_SEARCH,
-            limit=limit, offset=offset))).all()
-        ids = [k.id for k in keys[:limit]]
+        ids, after_page = await names.pick(
+            uow.session, select(Invitation.id, *names.BY_NAME).where(*where),
+            sparse=bool(q) and total <= names.SPARSE_SEARCH, limit=limit, offset=offset)
         found = {inv.id: inv for inv in (await uow.session.execute(
             select(Invitation).where(Invitation.id.in_(ids)))).scalars()} if ids else {}
-        return Page([found[i] for i in ids], total, limit, offset,
-                    next=names.next_name([(k.search, k.delegate_id) for k in keys], limit))
+        return Page([found[i] for i in ids], total, limit, offset, next=after_page)
 
 
 async def _get(uow: UnitOfWork, p: Principal, conference_id: int, inv_id: int, *, edit: bool = False
