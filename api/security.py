@@ -2,7 +2,6 @@
 scripts or styles, no framing, no sniffing, no referrer leaks, and the camera only on the check-in desk."""
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
@@ -29,21 +28,34 @@ def headers_for(path: str, https: bool) -> list[tuple[str, str]]:
 
 
 class SecurityHeadersMiddleware:
+    """Adds `headers_for(path)` to every HTTP response that does not set a header of the same name itself. The
+    headers are encoded once per kind of path (three kinds), not per response."""
+
     def __init__(self, app: ASGIApp, https: bool = False) -> None:
         self.app, self.https = app, https
+        self._encoded: dict[tuple[bool, bool], list[tuple[bytes, bytes]]] = {}
+
+    def _headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        kind = (path.startswith(CAMERA_PATHS), path.rstrip("/") == "/schema")
+        found = self._encoded.get(kind)
+        if found is None:
+            found = self._encoded[kind] = [(name.encode(), value.encode())
+                                           for name, value in headers_for(path, self.https)]
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = headers_for(scope["path"], self.https)
+        extra = self._headers(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in extra:
-                    if name not in headers:  # a response may set its own, stricter one (e.g. no-referrer)
-                        headers[name] = value
+                headers = list(message.get("headers") or ())
+                own = {bytes(name).lower() for name, _ in headers}
+                # a response may set its own, stricter one (e.g. no-referrer)
+                headers.extend(pair for pair in extra if pair[0] not in own)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import sqlite3
+import threading
 import time
+import weakref
 from collections import namedtuple
 from datetime import datetime, timezone, tzinfo
 from collections.abc import Sequence
@@ -134,10 +137,13 @@ async def core_rows(session: AsyncSession, stmt: Executable) -> Sequence[Row[Any
 
 
 async def fetch_rows(engine: AsyncEngine, stmt: Executable, values: dict[str, Any]) -> list[Any]:
-    """A read in one trip to the driver (aiosqlite or asyncpg) on a pooled connection, outside any transaction:
-    for the small statements every request runs."""
+    """A read in one trip to the driver (aiosqlite or asyncpg) outside any transaction: for the small statements
+    every request runs. On a SQLite file it runs on a connection of `SqliteReaders`; else on a pooled one."""
     compiled = compiled_statement(stmt, engine.dialect)
     args = compiled.args(values)
+    readers = _readers.get(engine.sync_engine)
+    if readers is not None:
+        return compiled.shape(await readers.fetch(compiled.sql, args))
     async with engine.connect() as c:
         driver = (await c.get_raw_connection()).driver_connection
         if compiled.asyncpg:
@@ -145,6 +151,75 @@ async def fetch_rows(engine: AsyncEngine, stmt: Executable, values: dict[str, An
         else:
             fetched = await driver.execute_fetchall(compiled.sql, args)  # type: ignore[union-attr]
     return compiled.shape(fetched)
+
+
+class SqliteReaders:
+    """Reads of `fetch_rows` on one SQLite file, outside any transaction (autocommit: each statement reads the
+    newest committed data in WAL mode, and no transaction is ever left open).
+
+    A read runs right here, on the calling thread, on a connection of its own: the statements that come this way
+    are lookups of a row or two by a unique index (the token or session of every request), tens of microseconds,
+    far less than the hop to a driver thread and back that the engine's pool took (three of them with its
+    checkout and the rollback it runs on every return; under load those hops cost half the request's CPU). Such a
+    connection never waits for a lock (`timeout=0`): when SQLite says busy — it rarely does to a reader in WAL
+    mode — or another thread is using it, the read goes to an aiosqlite connection, which may wait."""
+
+    def __init__(self, database: str, keep: int = 32) -> None:
+        self.database, self.keep = database, keep
+        self._here: sqlite3.Connection | None = None
+        self._here_lock = threading.Lock()
+        self._idle: list[Any] = []
+
+    async def fetch(self, sql: str, args: list[Any]) -> list[Any]:
+        rows = self._read_here(sql, args)
+        return rows if rows is not None else await self._read_in_thread(sql, args)
+
+    def _read_here(self, sql: str, args: list[Any]) -> list[Any] | None:
+        if not self._here_lock.acquire(blocking=False):
+            return None
+        try:
+            if self._here is None:
+                self._here = sqlite3.connect(self.database, timeout=0, isolation_level=None,
+                                             check_same_thread=False)  # used under the lock, by one at a time
+            return self._here.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                return None
+            raise
+        finally:
+            self._here_lock.release()
+
+    async def _read_in_thread(self, sql: str, args: list[Any]) -> list[Any]:
+        conn = self._idle.pop() if self._idle else await self._open()
+        try:
+            rows = await conn.execute_fetchall(sql, args)
+        except BaseException:
+            conn.stop()  # a cancelled or failed read: this connection is not handed out again
+            raise
+        if len(self._idle) < self.keep:
+            self._idle.append(conn)
+        else:
+            conn.stop()
+        return list(rows)
+
+    async def _open(self) -> Any:
+        import aiosqlite  # the SQLite driver: only where SQLite is used
+
+        conn = await aiosqlite.connect(self.database, isolation_level=None, timeout=30)
+        await conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def close(self) -> None:
+        """Close the kept connections (a driver thread ends once it has finished what it was doing)."""
+        with self._here_lock:
+            if self._here is not None:
+                self._here.close()
+                self._here = None
+        while self._idle:
+            self._idle.pop().stop()
+
+
+_readers: weakref.WeakKeyDictionary[Any, SqliteReaders] = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str, *, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwargs: object) -> AsyncEngine:
@@ -165,6 +240,10 @@ def make_engine(url: str, *, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwa
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        database = engine.url.database
+        if database and database != ":memory:" and not engine.url.query:
+            readers = _readers[engine.sync_engine] = SqliteReaders(database)
+            event.listen(engine.sync_engine, "engine_disposed", lambda _engine: readers.close())
         return engine
     options = {**kwargs.pop("execution_options", {}), RETRY_OPTION: retry_seconds}  # type: ignore[dict-item]
     engine = create_async_engine(url, pool_pre_ping=True, execution_options=options, **kwargs)
