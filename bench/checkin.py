@@ -94,12 +94,14 @@ async def load(url: str, keys: Path, sizes: list[int]) -> list[tuple[int, list[S
 
 
 class Server:
-    def __init__(self, url: str, data_dir: Path, workers: int = 1) -> None:
+    def __init__(self, url: str, data_dir: Path, workers: int = 1, cpus: set[int] | None = None) -> None:
+        """`cpus`: the cores the server may run on (its own machine, in a benchmark that also runs a browser)."""
         self.port = free_port()
         env = {**os.environ, "BRIDGEPOINT_DATABASE_URL": url, "BRIDGEPOINT_DATA_DIR": str(data_dir)}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=env)
+             "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=env,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
 
     async def ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout

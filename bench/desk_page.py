@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.checkin import SITES, Connection, Scan, Server, load, percentile  # noqa: E402
+from bench.support import cpu_used, machine_cpu  # noqa: E402
 
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "tram-quet-the-hoi-truong-7"
@@ -76,6 +77,20 @@ TYPE_SCANS = """async ([texts, gap]) => {
 }"""
 
 
+# The scans' requests as the browser saw them (Resource Timing): before the request left (service worker, queue,
+# connection), waiting for the answer, reading it; all in ms.
+RESOURCE_TIMING = """() => {
+  const out = {before: [], wait: [], read: [], total: []};
+  for (const e of performance.getEntriesByType('resource')) {
+    if (!e.name.endsWith('/checkin/scan')) continue;
+    out.before.push(e.requestStart - e.startTime); out.wait.push(e.responseStart - e.requestStart);
+    out.read.push(e.responseEnd - e.responseStart); out.total.push(e.duration);
+  }
+  performance.clearResourceTimings();
+  return out;
+}"""
+
+
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
@@ -91,9 +106,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                "BRIDGEPOINT_NEW_PASSWORD": PASSWORD}
         subprocess.run([sys.executable, "-m", "api.cli", "users", "create", "deskbench", "--role", "organizer"],
                        cwd=ROOT, env=env, check=True, capture_output=True)
-        server = Server(url, data)
+        server_cpus, client_cpus = _split_cores(args.cores)
+        if client_cpus:
+            os.sched_setaffinity(0, client_cpus)  # this process, the load it sends and the browser it starts
+        server = Server(url, data, cpus=server_cpus)
         base = f"http://127.0.0.1:{server.port}"
-        out: dict[str, Any] = {"bench": "desk_page", "cpus": os.cpu_count(), "rate": args.rate}
+        out: dict[str, Any] = {"bench": "desk_page", "cpus": os.cpu_count(), "cores": args.cores, "rate": args.rate}
         try:
             await server.ready()
             async with async_playwright() as pw:
@@ -111,19 +129,39 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 await page.wait_for_selector("#desk[data-ready=true]")
                 await page.wait_for_function("() => document.querySelector('#link-state.link-live')", timeout=15000)
                 await page.evaluate(TYPE_SCANS, [mine[:10], args.gap])  # warm up
-                await page.evaluate("() => { window.bridgepointDesk.timings.painted.length = 0; }")
+                await page.evaluate("() => { window.bridgepointDesk.timings.painted.length = 0;"
+                                    " window.bridgepointDesk.timings.answered.length = 0;"
+                                    " performance.setResourceTimingBufferSize(5000); performance.clearResourceTimings(); }")
 
                 stop = asyncio.Event()
                 load_task = asyncio.create_task(background(server.port, conf_id, others, args.rate, stop))
                 await asyncio.sleep(1)
+                if args.profile:
+                    cdp = await context.new_cdp_session(page)
+                    await cdp.send("Profiler.enable")
+                    await cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+                    await cdp.send("Profiler.start")
+                if args.trace:
+                    await browser.start_tracing(page=page, path=args.trace, categories=[
+                        "devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "gpu",
+                        "toplevel", "v8", "loading", "navigation", "ServiceWorker", "netlog", "blink.user_timing"])
+                cpu, t_cpu = machine_cpu(), time.monotonic()
                 await page.evaluate(TYPE_SCANS, [mine[10:10 + args.scans], args.gap])
                 await page.wait_for_function(
                     f"() => window.bridgepointDesk.timings.painted.length >= {args.scans}", timeout=60000)
+                out["cores_used"] = cpu_used(cpu, machine_cpu(), time.monotonic() - t_cpu)
+                if args.trace:
+                    await browser.stop_tracing()
+                if args.profile:
+                    Path(args.profile).write_text(json.dumps((await cdp.send("Profiler.stop"))["profile"]))
                 painted = await page.evaluate("() => window.bridgepointDesk.timings.painted.slice()")
+                fetches = await page.evaluate(RESOURCE_TIMING)
+                fetches["answered"] = await page.evaluate("() => window.bridgepointDesk.timings.answered.slice()")
                 stop.set()
                 out["background"] = await load_task
                 out["online"] = {"scans": len(painted), "p50_ms": pct(painted, 0.5), "p99_ms": pct(painted, 0.99),
-                                 "max_ms": round(max(painted), 1)}
+                                 "max_ms": round(max(painted), 1),
+                                 "fetch": {k: {"p50": pct(v, 0.5), "p99": pct(v, 0.99)} for k, v in fetches.items()}}
 
                 await context.set_offline(True)
                 await page.wait_for_function("() => document.querySelector('#link-state.link-offline')")
@@ -163,12 +201,28 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         return out
 
 
+def _split_cores(cores: str) -> tuple[set[int] | None, set[int] | None]:
+    """`shared`: every process on every core. `split`: the server on the first core, everything else (the
+    browser, the other points' load, this script) on the others — the server on a machine of its own."""
+    if cores == "shared":
+        return None, None
+    every = sorted(os.sched_getaffinity(0))
+    if len(every) < 2:
+        raise SystemExit("--cores split needs two cores")
+    return {every[0]}, set(every[1:])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=int, default=200, help="scans per second from the other points")
     ap.add_argument("--scans", type=int, default=200, help="scans typed at the desk, online and offline")
     ap.add_argument("--queued", type=int, default=1000, help="scans queued offline, then uploaded")
     ap.add_argument("--gap", type=int, default=40, help="ms between two scans at the desk")
+    ap.add_argument("--profile", help="write the page's JavaScript CPU profile of the online scans here "
+                                      "(.cpuprofile: Chromium's DevTools opens it)")
+    ap.add_argument("--trace", help="write Chromium's trace of the online scans here (chrome://tracing, Perfetto)")
+    ap.add_argument("--cores", choices=("shared", "split"), default="shared",
+                    help="shared: all on every core; split: the server on a core of its own")
     args = ap.parse_args()
     print(json.dumps(asyncio.run(measure(args)), ensure_ascii=False))
     return 0

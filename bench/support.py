@@ -36,6 +36,40 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu() -> dict[str, float]:
+    """CPU seconds used so far by every process on the machine, summed by command name (with `server` for
+    `bridgepoint serve`), and `total`: where the cores went in a phase of a benchmark (take the difference)."""
+    out: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if b"api.cli\x00serve" in cmdline:
+            name = "server"
+        elif name == "chromium":  # its processes by kind: browser, renderer, gpu-process, utility (audio, network …)
+            args = cmdline.decode(errors="replace").replace("\x00", " ").split()
+            kind = next((a.split("=", 1)[1] for a in args if a.startswith("--type=")), "browser")
+            sub = next((a.split("=", 1)[1].split(".")[0] for a in args if a.startswith("--utility-sub-type=")), "")
+            name = f"chromium {kind}" + (f" {sub}" if sub else "")
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        out[name] = out.get(name, 0.0) + seconds
+    out["total"] = sum(out.values())
+    return out
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Cores used by each command name between two `machine_cpu()` readings `seconds` apart (the busiest first,
+    those under 2 % left out)."""
+    used = {k: (v - before.get(k, 0.0)) / seconds for k, v in after.items()}
+    return {k: round(v, 2) for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v >= 0.02}
+
+
 class PageServer:
     """`bridgepoint serve` on a free loopback port over the SQLite database in `data_dir`, for a browser."""
 

@@ -30,6 +30,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(cfg.locale, {day: "2-digit", mont
                                                              minute: "2-digit", hour12: false, timeZone: cfg.timeZone});
 const clock = (value) => (value ? timeFormat.format(new Date(value)) : "");
 const numberFormat = new Intl.NumberFormat(cfg.locale);
+const byName = new Intl.Collator(cfg.locale);
 
 function nonce() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));  // works without a secure context too
@@ -37,7 +38,7 @@ function nonce() {
 }
 
 // Figures for tests and bench/desk_page.py: milliseconds from the Enter to the result painted.
-const timings = {painted: [], decidedOffline: [], upload: [], online: []};
+const timings = {painted: [], answered: [], decidedOffline: [], upload: [], online: []};
 window.bridgepointDesk = {timings, state: null};
 
 // --- requests -----------------------------------------------------------------------------------------------------
@@ -192,6 +193,7 @@ async function scan(text, {source = "scan"} = {}) {
   try {
     const answer = await api("POST", "checkin/scan", {text, conference_site_id: cfg.conferenceSiteId,
                                                       nonce: item.nonce, direction: item.direction});
+    timings.answered.push(performance.now() - item.t0);
     offline.learn(answer);
     finish(item, answer.result, answer, false);
   } catch (e) {
@@ -234,7 +236,7 @@ const paintQueueSoon = coalesced(() => paintQueue(), 200);
 function finish(item, result, answer, decidedHere) {
   Object.assign(item, {pending: false, result, answer, offline: decidedHere});
   showResult(item);
-  paintRecent();
+  paintRow(item);
   const t0 = item.t0;
   requestAnimationFrame(() => {
     const painted = performance.now() - t0;
@@ -288,31 +290,53 @@ function showResult(item) {
   signal(cls);
 }
 
+// The last 20 scans. A scan adds one row and its answer fills that row in: the rest of the list is left alone (a
+// list rebuilt twice per scan made the page lay itself out again in full, 50 times a second with a scanner).
+const recentRows = new Map();  // nonce → its <li>
+
 function addRecent(item) {
+  const newest = state.recent[0];
   state.recent.unshift(item);
-  state.recent.sort((a, b) => b.at - a.at);
-  state.recent.length = Math.min(state.recent.length, 20);
-  paintRecent();
+  if (newest && newest.at > item.at) {  // a clock set back: keep the list in time order
+    state.recent.sort((a, b) => b.at - a.at);
+    state.recent.length = Math.min(state.recent.length, 20);
+    paintRecent();
+    return;
+  }
+  for (const old of state.recent.splice(20)) {
+    recentRows.get(old.nonce)?.remove();
+    recentRows.delete(old.nonce);
+  }
+  $("recent").prepend(recentRow(item));
+}
+
+function recentRow(item) {
+  const li = document.createElement("li");
+  li.dataset.nonce = item.nonce;
+  const time = document.createElement("time");
+  time.dateTime = item.at.toISOString();
+  time.textContent = clock(item.at);
+  li.append(time, " ", document.createElement("strong"), " ", document.createElement("span"));
+  fillRow(li, item);
+  recentRows.set(item.nonce, li);
+  return li;
+}
+
+function fillRow(li, item) {
+  li.className = item.pending ? "pending" : `result-${classOf(item.result)} outcome-${item.result}`;
+  if (item.offline) li.classList.add("decided-here");
+  li.querySelector("strong").textContent = item.pending ? t("pending") : titleOf(item.result, item.direction);
+  li.querySelector("span").textContent = nameOf(item.answer) || (item.pending ? "" : detailOf(item));
+}
+
+function paintRow(item) {
+  const li = recentRows.get(item.nonce);
+  if (li) fillRow(li, item);
 }
 
 function paintRecent() {
-  const list = $("recent");
-  const rows = state.recent.map((item) => {
-    const li = document.createElement("li");
-    li.dataset.nonce = item.nonce;
-    li.className = item.pending ? "pending" : `result-${classOf(item.result)} outcome-${item.result}`;
-    if (item.offline) li.classList.add("decided-here");
-    const time = document.createElement("time");
-    time.dateTime = item.at.toISOString();
-    time.textContent = clock(item.at);
-    const what = document.createElement("strong");
-    what.textContent = item.pending ? t("pending") : titleOf(item.result, item.direction);
-    const who = document.createElement("span");
-    who.textContent = nameOf(item.answer) || (item.pending ? "" : detailOf(item));
-    li.append(time, " ", what, " ", who);
-    return li;
-  });
-  list.replaceChildren(...rows);
+  recentRows.clear();
+  $("recent").replaceChildren(...state.recent.map(recentRow));
 }
 
 // --- the queue ------------------------------------------------------------------------------------------------
@@ -426,7 +450,8 @@ function paintSites() {
   const count = (c) => others.filter((s) => s.connection === c).length;
   $("others-summary").textContent = t("others_summary", {connected: count("connected"), lost: count("lost"),
                                                          other: others.length - count("connected") - count("lost")});
-  const items = others.sort((a, b) => (a.name || "").localeCompare(b.name || "", cfg.locale)).map((s) => {
+  if (!$("others").closest("details").open) return;  // the list is drawn when opened (the toggle below)
+  const items = others.sort((a, b) => byName.compare(a.name || "", b.name || "")).map((s) => {
     const li = document.createElement("li");
     li.className = `conn-${s.connection}`;
     li.textContent = `${s.name} — ${t(`site_${s.connection}`)}`
@@ -461,6 +486,7 @@ function onEvent(frame) {
 }
 
 const paintOthersSoon = coalesced(() => paintSites(), 500);
+$("others").closest("details").addEventListener("toggle", () => paintSites());
 
 function onStatus(status) {
   state.liveState = status.state;
