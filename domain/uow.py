@@ -41,6 +41,10 @@ class UnitOfWork:
             await self._session.close()
             self._session = None
 
+    def another(self) -> "UnitOfWork":
+        """A unit of work of its own on the same database and publisher: for work that runs side by side."""
+        return UnitOfWork(self._sessionmaker, self._publisher)
+
     @property
     def session(self) -> AsyncSession:
         """Opened on first use: work that runs elsewhere (the SQLite check-in writer) never pays for one."""

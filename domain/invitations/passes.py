@@ -162,6 +162,21 @@ def decode_pass(ring: Keyring, text: str) -> PassClaims:
     return PassClaims(*fields, key_id=kid)
 
 
+def peek_invitation(text: str) -> int | None:
+    """The invitation a pass names, read WITHOUT checking its signature, or None: only to group scans of the same
+    pass (`decode_pass` decides whether it is genuine)."""
+    text = text.strip().upper()
+    if not text.startswith(PASS_PREFIX) or len(text) > 400:
+        return None
+    data = text[len(PASS_PREFIX):]
+    try:
+        raw = base64.b32decode(data + "=" * (-len(data) % 8))
+        fields = _read_varints(raw[2:-SIG_LEN]) if len(raw) > 2 + SIG_LEN and raw[0] == KIND_PASS else ()
+    except (binascii.Error, ValueError):
+        return None
+    return fields[1] if len(fields) == 4 else None
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
