@@ -15,9 +15,15 @@ CAMERA_PATHS = ("/desk/",)
 API_VIEWER_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
+def _kind(path: str) -> tuple[bool, bool]:
+    """What the headers depend on: (the camera may be used, the API viewer)."""
+    return path.startswith(CAMERA_PATHS), path.rstrip("/") == "/schema"
+
+
 def headers_for(path: str, https: bool) -> list[tuple[str, str]]:
-    camera = "camera=(self)" if path.startswith(CAMERA_PATHS) else "camera=()"
-    csp = API_VIEWER_CSP if path.rstrip("/") == "/schema" else CSP
+    camera_ok, api_viewer = _kind(path)
+    camera = "camera=(self)" if camera_ok else "camera=()"
+    csp = API_VIEWER_CSP if api_viewer else CSP
     out = [("content-security-policy", csp), ("x-content-type-options", "nosniff"),
            ("x-frame-options", "DENY"), ("referrer-policy", "same-origin"),
            ("permissions-policy", f"{camera}, microphone=(), geolocation=(), payment=(), usb=()"),
@@ -36,7 +42,7 @@ class SecurityHeadersMiddleware:
         self._encoded: dict[tuple[bool, bool], list[tuple[bytes, bytes]]] = {}
 
     def _headers(self, path: str) -> list[tuple[bytes, bytes]]:
-        kind = (path.startswith(CAMERA_PATHS), path.rstrip("/") == "/schema")
+        kind = _kind(path)
         found = self._encoded.get(kind)
         if found is None:
             found = self._encoded[kind] = [(name.encode(), value.encode())

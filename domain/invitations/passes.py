@@ -149,30 +149,30 @@ def encode_pass(ring: Keyring, conference_id: int, invitation_id: int, conferenc
     return PASS_PREFIX + base64.b32encode(raw).decode().rstrip("=")
 
 
-def decode_pass(ring: Keyring, text: str) -> PassClaims:
+def _pass_bytes(text: str) -> bytes:
+    """The bytes a pass's text carries (prefix and base32 undone), not yet checked."""
     text = text.strip().upper()
     if not text.startswith(PASS_PREFIX) or len(text) > 400:
         raise InvalidToken("not a bridgepoint pass")
     data = text[len(PASS_PREFIX):]
     try:
-        raw = base64.b32decode(data + "=" * (-len(data) % 8))
+        return base64.b32decode(data + "=" * (-len(data) % 8))
     except (binascii.Error, ValueError):
         raise InvalidToken("not base32") from None
-    kid, fields = ring.verify(KIND_PASS, raw, 4)
+
+
+def decode_pass(ring: Keyring, text: str) -> PassClaims:
+    kid, fields = ring.verify(KIND_PASS, _pass_bytes(text), 4)
     return PassClaims(*fields, key_id=kid)
 
 
 def peek_invitation(text: str) -> int | None:
     """The invitation a pass names, read WITHOUT checking its signature, or None: only to group scans of the same
     pass (`decode_pass` decides whether it is genuine)."""
-    text = text.strip().upper()
-    if not text.startswith(PASS_PREFIX) or len(text) > 400:
-        return None
-    data = text[len(PASS_PREFIX):]
     try:
-        raw = base64.b32decode(data + "=" * (-len(data) % 8))
+        raw = _pass_bytes(text)
         fields = _read_varints(raw[2:-SIG_LEN]) if len(raw) > 2 + SIG_LEN and raw[0] == KIND_PASS else ()
-    except (binascii.Error, ValueError):
+    except InvalidToken:
         return None
     return fields[1] if len(fields) == 4 else None
 
