@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from api.uploads import MAX_BODY, clean_name, upload_of
 from api.i18n import gettext

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +34,6 @@ from domain.invitations import bulk
 from domain.mail import outbox
 from domain.models import (ACTIVE_INVITATION, DEFAULT_TZ, BridgeSite, Conference, ConferenceSite, Delegate,
                            Invitation, InvitationRole, Role, Unit)
-from domain.registry.delegates import _search as delegate_search  # noqa: F401 (see _delegate_search)
 from domain.registry.sites import _search as site_search
 from domain.uow import UnitOfWork
 

@@ -33,7 +33,7 @@ def test_an_organizer_reads_every_report(page: Any, locale: str) -> None:
         assert page.locator(".report-head h2").is_visible()
         assert not axe_serious(page), tab
     shoot(page, f"reports-acknowledgements-{locale}-desktop")
-    page.click(f".subtabs a[href$='/reports/delivery']")
+    page.click(".subtabs a[href$='/reports/delivery']")
     shoot(page, f"reports-delivery-{locale}-desktop")
     with page.expect_download() as download:
         page.click(f"a[href='/api/conferences/{LIVE}/reports/delivery/xlsx']")
