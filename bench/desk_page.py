@@ -1,7 +1,9 @@
 """The desk page in a real browser while the rest of the system is busy (issue 11's figures).
 
-One `bridgepoint serve` (SQLite) with 50 bridge points and a live conference; an organizer opens the desk of the
-first point in Debian's Chromium. Meanwhile the other 49 points post scans over HTTP at RATE per second. Measured
+One `bridgepoint serve` (SQLite; with `--database postgres` PostgreSQL and Redis, the production configuration,
+from BRIDGEPOINT_TEST_POSTGRES_URL / BRIDGEPOINT_TEST_REDIS_URL as `make bench` sets them) with 50 bridge points
+and a live conference; an organizer opens the desk of the first point in Debian's Chromium. Meanwhile the other
+49 points post scans over HTTP at RATE per second, WARM seconds before the desk's are measured. Measured
 in the page (performance.now() at the Enter to the frame after the result is painted, via requestAnimationFrame):
   1. online: SCANS passes of this point typed into the scan field, one every GAP ms → p50/p99/max;
   2. offline (context.set_offline): SCANS passes decided in the page (Ed25519 with WebCrypto, the kit's rules)
@@ -10,7 +12,7 @@ in the page (performance.now() at the Enter to the frame after the result is pai
      through the idempotent batch endpoint, checked on the server: every one recorded once).
 Prints one JSON line. Targets: painted p99 ≤ 150 ms online, decision ≤ 20 ms offline, 1,000 queued ≤ 5 s.
 
-    .venv/bin/python bench/desk_page.py [--rate 200] [--scans 200] [--queued 1000] [--gap 40]
+    .venv/bin/python bench/desk_page.py [--rate 200] [--scans 200] [--queued 1000] [--gap 40] [--database postgres]
 """
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.checkin import SITES, Connection, Scan, Server, load, percentile  # noqa: E402
+from bench.checkin import SITES, Connection, Scan, Server, fresh_postgres, load, percentile  # noqa: E402
 from bench.support import cpu_used, machine_cpu  # noqa: E402
+from domain.db import make_engine  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 CHROMIUM = os.environ.get("BRIDGEPOINT_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "tram-quet-the-hoi-truong-7"
@@ -45,13 +49,15 @@ async def background(port: int, conf_id: int, scans: deque[Scan], rate: int, sto
     idle: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(32):
         idle.put_nowait(await Connection(port, conf_id).open())
-    sent, latencies, tasks = 0, [], []
+    sent, latencies, tasks, not_ok = 0, [], [], {}
 
     async def one(scan: Scan) -> None:
         conn = await idle.get()
         t0 = time.monotonic()
-        await conn.scan(*scan)
+        result = await conn.scan(*scan)
         latencies.append(time.monotonic() - t0)
+        if result != "ok":
+            not_ok[result] = not_ok.get(result, 0) + 1
         idle.put_nowait(conn)
 
     start = time.monotonic()
@@ -64,7 +70,8 @@ async def background(port: int, conf_id: int, scans: deque[Scan], rate: int, sto
     elapsed = time.monotonic() - start
     while not idle.empty():
         idle.get_nowait().close()
-    return {"sent": sent, "per_second": round(sent / elapsed, 1), "p99_ms": round(percentile(latencies, 0.99), 1)}
+    return {"sent": sent, "per_second": round(sent / elapsed, 1), "p99_ms": round(percentile(latencies, 0.99), 1),
+            "not_ok": not_ok}
 
 
 TYPE_SCANS = """async ([texts, gap]) => {
@@ -91,14 +98,33 @@ RESOURCE_TIMING = """() => {
 }"""
 
 
+async def settle(url: str) -> None:
+    """What a real day finds: the roster was imported days before, so its tables are analysed and its writes are
+    checkpointed. Right after the benchmark's bulk load (~500 MB of WAL) PostgreSQL would otherwise analyse the
+    tables and write the checkpoint while the desk is being measured."""
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text("VACUUM ANALYZE"))
+        await conn.execute(text("CHECKPOINT"))
+    await engine.dispose()
+
+
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory(prefix="bp-bench-desk-") as tmp:
         data = Path(tmp)
         url = f"sqlite+aiosqlite:///{data / 'bench.db'}"
+        if args.database == "postgres":
+            url = await fresh_postgres(os.environ["BRIDGEPOINT_TEST_POSTGRES_URL"])
+            os.environ.update({"BRIDGEPOINT_REDIS_URL": os.environ.get("BRIDGEPOINT_TEST_REDIS_URL", ""),
+                               "BRIDGEPOINT_REDIS_PREFIX": f"bpdesk{os.getpid()}"})
+        else:
+            os.environ["BRIDGEPOINT_REDIS_URL"] = ""
         per_site = 2 * args.scans + args.queued + 20
         ((conf_id, scans),) = await load(url, data / "keys", [per_site * SITES])
+        if args.database == "postgres":
+            await settle(url)
         desk_cs = scans[0][1]
         mine = [text for _, cs, text in scans if cs == desk_cs]
         others = deque(s for s in scans if s[1] != desk_cs)
@@ -111,7 +137,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             os.sched_setaffinity(0, client_cpus)  # this process, the load it sends and the browser it starts
         server = Server(url, data, cpus=server_cpus)
         base = f"http://127.0.0.1:{server.port}"
-        out: dict[str, Any] = {"bench": "desk_page", "cpus": os.cpu_count(), "cores": args.cores, "rate": args.rate}
+        out: dict[str, Any] = {"bench": "desk_page", "database": args.database,
+                               "redis": bool(os.environ["BRIDGEPOINT_REDIS_URL"]), "cpus": os.cpu_count(),
+                               "cores": args.cores, "rate": args.rate}
         try:
             await server.ready()
             async with async_playwright() as pw:
@@ -135,7 +163,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
                 stop = asyncio.Event()
                 load_task = asyncio.create_task(background(server.port, conf_id, others, args.rate, stop))
-                await asyncio.sleep(1)
+                await asyncio.sleep(args.warm)
                 if args.profile:
                     cdp = await context.new_cdp_session(page)
                     await cdp.send("Profiler.enable")
@@ -218,12 +246,20 @@ def main() -> int:
     ap.add_argument("--scans", type=int, default=200, help="scans typed at the desk, online and offline")
     ap.add_argument("--queued", type=int, default=1000, help="scans queued offline, then uploaded")
     ap.add_argument("--gap", type=int, default=40, help="ms between two scans at the desk")
+    ap.add_argument("--warm", type=float, default=5, help="seconds of the other points' load before the desk's "
+                                                            "scans are measured (steady state, not a cold start)")
     ap.add_argument("--profile", help="write the page's JavaScript CPU profile of the online scans here "
                                       "(.cpuprofile: Chromium's DevTools opens it)")
     ap.add_argument("--trace", help="write Chromium's trace of the online scans here (chrome://tracing, Perfetto)")
     ap.add_argument("--cores", choices=("shared", "split"), default="shared",
                     help="shared: all on every core; split: the server on a core of its own")
+    ap.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
+                    help="postgres: BRIDGEPOINT_TEST_POSTGRES_URL, with Redis from BRIDGEPOINT_TEST_REDIS_URL")
     args = ap.parse_args()
+    if args.database == "postgres" and not os.environ.get("BRIDGEPOINT_TEST_POSTGRES_URL"):
+        print("--database postgres: BRIDGEPOINT_TEST_POSTGRES_URL is not set (make bench starts a server)",
+              file=sys.stderr)
+        return 2
     print(json.dumps(asyncio.run(measure(args)), ensure_ascii=False))
     return 0
 
