@@ -21,6 +21,7 @@ BENCHES = [
     "storm.py",
     "api_scale.py",
     "desk_page.py",
+    "desk_page.py --database postgres",
     "board_page.py",
     "chair_page.py",
     "report_attendance.py",
