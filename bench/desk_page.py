@@ -12,7 +12,7 @@ in the page (performance.now() at the Enter to the frame after the result is pai
      through the idempotent batch endpoint, checked on the server: every one recorded once).
 Prints one JSON line. Targets: painted p99 ≤ 150 ms online, decision ≤ 20 ms offline, 1,000 queued ≤ 5 s.
 
-    .venv/bin/python bench/desk_page.py [--rate 200] [--scans 200] [--queued 1000] [--gap 40] [--database postgres]
+    .venv/bin/python bench/desk_page.py [--rate 200] [--scans 200] [--queued 1000] [--gap 40] [--database postgres [--workers 2]] [--warm 5]
 """
 from __future__ import annotations
 
@@ -135,11 +135,11 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         server_cpus, client_cpus = _split_cores(args.cores)
         if client_cpus:
             os.sched_setaffinity(0, client_cpus)  # this process, the load it sends and the browser it starts
-        server = Server(url, data, cpus=server_cpus)
+        server = Server(url, data, args.workers, cpus=server_cpus)
         base = f"http://127.0.0.1:{server.port}"
         out: dict[str, Any] = {"bench": "desk_page", "database": args.database,
                                "redis": bool(os.environ["BRIDGEPOINT_REDIS_URL"]), "cpus": os.cpu_count(),
-                               "cores": args.cores, "rate": args.rate}
+                               "workers": args.workers, "cores": args.cores, "rate": args.rate}
         try:
             await server.ready()
             async with async_playwright() as pw:
@@ -255,7 +255,12 @@ def main() -> int:
                     help="shared: all on every core; split: the server on a core of its own")
     ap.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
                     help="postgres: BRIDGEPOINT_TEST_POSTGRES_URL, with Redis from BRIDGEPOINT_TEST_REDIS_URL")
+    ap.add_argument("--workers", type=int, default=1, help="`bridgepoint serve --workers N` (more than one needs "
+                                                         "Redis for the live view: --database postgres)")
     args = ap.parse_args()
+    if args.workers > 1 and args.database != "postgres":
+        print("--workers > 1: the workers share live events through Redis; use --database postgres", file=sys.stderr)
+        return 2
     if args.database == "postgres" and not os.environ.get("BRIDGEPOINT_TEST_POSTGRES_URL"):
         print("--database postgres: BRIDGEPOINT_TEST_POSTGRES_URL is not set (make bench starts a server)",
               file=sys.stderr)
