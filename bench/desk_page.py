@@ -12,7 +12,8 @@ in the page (performance.now() at the Enter to the frame after the result is pai
      through the idempotent batch endpoint, checked on the server: every one recorded once).
 Prints one JSON line. Targets: painted p99 ≤ 150 ms online, decision ≤ 20 ms offline, 1,000 queued ≤ 5 s.
 
-    .venv/bin/python bench/desk_page.py [--rate 200] [--scans 200] [--queued 1000] [--gap 40] [--database postgres [--workers 2]] [--warm 5]
+    .venv/bin/python bench/desk_page.py [--rate 200] [--scans 200] [--queued 1000] [--gap 40] [--warm 5]
+                                        [--database postgres [--workers 2]]
 """
 from __future__ import annotations
 
