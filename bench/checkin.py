@@ -159,13 +159,28 @@ class Connection:
 
     async def scan(self, token: str, cs_id: int, text_: str) -> str:
         body = json.dumps({"text": text_, "conference_site_id": cs_id, "nonce": secrets.token_hex(8)}).encode()
-        self.writer.write(b"POST %s HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\n"
-                          b"authorization: Bearer %s\r\ncontent-length: %d\r\n\r\n%s"
-                          % (self.path, token.encode(), len(body), body))
+        request = (b"POST %s HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\n"
+                   b"authorization: Bearer %s\r\ncontent-length: %d\r\n\r\n%s"
+                   % (self.path, token.encode(), len(body), body))
+        try:
+            status, answer = await self._exchange(request)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            status, answer = 0, b""
+        if status in (0, 408):
+            # The server closed this connection while it waited for its turn (a keep-alive connection silent for
+            # 5 s, or one that sent nothing for 10 s: answered 408): happens at a low --rate. Send again on a new
+            # one, with the same nonce, so a scan the server did take is answered as before and recorded once.
+            self.close()
+            await self.open()
+            status, answer = await self._exchange(request)
+        data = json.loads(answer)
+        return str(data.get("result") or data)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
+        self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        answer = json.loads(await self.reader.readexactly(length))
-        return str(answer.get("result") or answer)
+        return int(head.split(b" ", 2)[1]), await self.reader.readexactly(length)
 
     def close(self) -> None:
         self.writer.close()
