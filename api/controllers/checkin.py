@@ -96,12 +96,14 @@ class CheckinController(Controller):
 
     @get("/offline-kit", operation_id="offlineKit",
          description="What a desk needs to verify passes without the server: public keys by key id, the roster "
-                     "of the caller's sites with current pass versions, and their revoked passes. Each kit is "
-                     "recorded (kit_id, issued_at); upload the scans decided with it under its kit_id.")
-    async def kit(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal,
-                  desk: Desk) -> OfflineKitOut:
+                     "of the caller's sites with current pass versions, and their revoked passes; with "
+                     "`conference_site_id`, those of that one point (the desk's). Each kit is recorded (kit_id, "
+                     "issued_at); upload the scans decided with it under its kit_id.")
+    async def kit(self, conference_id: ConferenceId, uow: UnitOfWork, principal: Principal, desk: Desk,
+                  conference_site_id: QueryId = None) -> OfflineKitOut:
         return msgspec.convert(await offline.offline_kit(uow, principal, desk.ring, conference_id, now=desk.now,
-                                                         opens_before=desk.opens_before),
+                                                         opens_before=desk.opens_before,
+                                                         conference_site_id=conference_site_id),
                                OfflineKitOut, strict=False)
 
     @get("/roster", operation_id="checkInRoster",

@@ -44,13 +44,19 @@ class OfflineScan:
 
 
 async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_id: int, *, now: datetime,
-                      opens_before: timedelta) -> dict[str, Any]:
-    """Public keys, the caller's sites' roster with current pass versions, and their revoked passes. Each kit
-    handed out is recorded (`kit_id`, `issued_at`): a scan uploaded later under it may not claim an earlier time."""
+                      opens_before: timedelta, conference_site_id: int | None = None) -> dict[str, Any]:
+    """Public keys, the caller's sites' roster with current pass versions, and their revoked passes; with
+    `conference_site_id`, those of that one point (a desk's kit: an organizer's desk would otherwise carry the
+    roster of every point, 100,000 names at national size). Each kit handed out is recorded (`kit_id`,
+    `issued_at`): a scan uploaded later under it may not claim an earlier time."""
     async with uow:
         s = uow.session
         conf = await visible_conference(s, p, conference_id)
         require_desk_role(p)
+        if conference_site_id is not None:
+            await authorize_desk(s, p, conference_id, conference_site_id, await s.scalar(
+                select(ConferenceSite.site_id).where(ConferenceSite.id == conference_site_id,
+                                                     ConferenceSite.conference_id == conference_id)))
         points = select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.role, BridgeSite.name) \
             .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id) \
             .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id)
@@ -60,6 +66,8 @@ async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_i
                                       ConferenceSite.role == SiteRole.host))
         sites = await core_rows(s, points)
         mine = [cs.id for cs in sites if p.is_staff or cs.site_id in p.site_ids]
+        if conference_site_id is not None:
+            mine = [conference_site_id]
         people = (await s.execute(
             select(Invitation.id, Invitation.conference_site_id, Invitation.status, Invitation.pass_version,
                    Invitation.role, Invitation.walk_in, Delegate.full_name, Delegate.rank,

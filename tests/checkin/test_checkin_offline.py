@@ -33,6 +33,25 @@ async def test_offline_kit_holds_keys_revocations_and_only_the_operators_roster(
     assert len((await _kit(api, d, who="org"))["roster"]) == 2
 
 
+async def test_a_desks_kit_holds_the_roster_of_its_point_only(api):
+    """The desk asks for its point's kit: an organizer's desk does not carry every point's roster (100,000 names
+    at national size); the points are still all named, so an offline wrong-point pass can say which point."""
+    d = await desks(api)
+    whole = await _kit(api, d, who="org")
+    assert {r["conference_site_id"] for r in whole["roster"]} == {d.w.cs_hq, d.w.cs_qk3}
+    for who in ("org", "op"):
+        kit = await api.get(f"{d.c}/checkin/offline-kit", who=who, params={"conference_site_id": d.w.cs_qk3})
+        assert [(r["full_name"], r["conference_site_id"]) for r in kit["roster"]] == [("Nguyễn Quang Ngọc", d.w.cs_qk3)]
+        assert {s["conference_site_id"] for s in kit["sites"]} == {d.w.cs_hq, d.w.cs_qk3}
+    hall = await api.get(f"{d.c}/checkin/offline-kit", who="org", params={"conference_site_id": d.w.cs_hq})
+    assert hall["roster"] and {r["conference_site_id"] for r in hall["roster"]} == {d.w.cs_hq}
+    r = await api.call("GET", f"{d.c}/checkin/offline-kit", who="op", params={"conference_site_id": d.w.cs_hq})
+    assert r.status_code == 403 and r.json()["code"] == "not_your_site"
+    r = await api.call("GET", f"{d.c}/checkin/offline-kit", who="org", params={"conference_site_id": 9999})
+    assert r.status_code in (400, 422) and r.json()["code"] == "unknown_reference"
+    assert r.json()["field"] == "conference_site_id"
+
+
 async def test_beyond_the_limit_an_operators_kit_names_only_their_points_and_the_host_hall(api, monkeypatch):
     from domain.checkin import offline
     d = await desks(api)

@@ -76,6 +76,9 @@ MATRIX: list[tuple[str, str, Prep, dict[str, int]]] = [
         "conference_site_id": w.cs_qk3, "full_name": "Khách mời"}), expect(201)),
     ("POST", "offline upload", _offline, expect(200)),
     ("GET", "offline kit", fixed(C + "/checkin/offline-kit"), expect(200)),
+    ("GET", "offline kit of a point", fixed(C + "/checkin/offline-kit?conference_site_id={w.cs_qk3}"), expect(200)),
+    ("GET", "offline kit elsewhere", fixed(C + "/checkin/offline-kit?conference_site_id={w.cs_hq}"),
+     expect(200, op=403)),
     ("GET", "roster", fixed(C + "/checkin/roster"), expect(200)),
     ("POST", "relocation", staff_fresh(_relocation, fixed(C + "/checkin/relocations", {
         "invitation_id": 1, "conference_site_id": 1})), expect(201, **STAFF_ONLY)),

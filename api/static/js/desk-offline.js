@@ -172,7 +172,8 @@ export class OfflineDesk {
   async refresh() {
     let response;
     try {
-      response = await fetch(`${this.base}/offline-kit`, {credentials: "same-origin", cache: "no-store"});
+      response = await fetch(`${this.base}/offline-kit?conference_site_id=${this.conferenceSiteId}`,
+                             {credentials: "same-origin", cache: "no-store"});
     } catch (_) {
       return false;
     }
