@@ -11,9 +11,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.access import Principal
-from domain.checkin.service import authorize_desk
+from domain.checkin.service import authorize_desk_at
 from domain.db import local_iso
-from domain.models import AgendaItem, Conference, ConferenceSite, Delegate, Invitation
+from domain.models import AgendaItem, Conference, Delegate, Invitation
 from domain.speakers.models import FloorRequest, SpeakerEntry, SpeakerList
 from domain.uow import UnitOfWork
 
@@ -48,9 +48,7 @@ async def point_requests(uow: UnitOfWork, p: Principal, conference_id: int, conf
     """The newest floor requests for delegates of this point (every agenda item), newest first."""
     async with uow:
         s = uow.session
-        site_id = await s.scalar(select(ConferenceSite.site_id).where(
-            ConferenceSite.id == conference_site_id, ConferenceSite.conference_id == conference_id))
-        await authorize_desk(s, p, conference_id, conference_site_id, site_id)
+        await authorize_desk_at(s, p, conference_id, conference_site_id)
         zone = ZoneInfo(await s.scalar(select(Conference.timezone).where(Conference.id == conference_id)) or "UTC")
         rows = (await s.execute(
             select(FloorRequest, AgendaItem.id, AgendaItem.title, Invitation.id, Delegate.full_name, Delegate.rank,

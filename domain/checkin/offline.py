@@ -16,7 +16,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Principal, visible_conference
-from domain.checkin.service import Desk, ScanRequest, authorize_desk, check_in, require_desk_role
+from domain.checkin.service import (Desk, ScanRequest, authorize_desk, authorize_desk_at, check_in,
+                                    require_desk_role)
 from domain.checkin.rules import INVALID, NOT_OPEN, OK, REVOKED, WRONG_SITE
 from domain.db import core_rows
 from domain.models import ACTIVE_INVITATION, BridgeSite, ConferenceSite, Delegate, Invitation, SiteRole, Unit
@@ -54,9 +55,7 @@ async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_i
         conf = await visible_conference(s, p, conference_id)
         require_desk_role(p)
         if conference_site_id is not None:
-            await authorize_desk(s, p, conference_id, conference_site_id, await s.scalar(
-                select(ConferenceSite.site_id).where(ConferenceSite.id == conference_site_id,
-                                                     ConferenceSite.conference_id == conference_id)))
+            await authorize_desk_at(s, p, conference_id, conference_site_id)
         points = select(ConferenceSite.id, ConferenceSite.site_id, ConferenceSite.role, BridgeSite.name) \
             .join(BridgeSite, BridgeSite.id == ConferenceSite.site_id) \
             .where(ConferenceSite.conference_id == conference_id).order_by(ConferenceSite.id)
@@ -65,9 +64,8 @@ async def offline_kit(uow: UnitOfWork, p: Principal, ring: Keyring, conference_i
             points = points.where(or_(ConferenceSite.site_id.in_(sorted(p.site_ids)),
                                       ConferenceSite.role == SiteRole.host))
         sites = await core_rows(s, points)
-        mine = [cs.id for cs in sites if p.is_staff or cs.site_id in p.site_ids]
-        if conference_site_id is not None:
-            mine = [conference_site_id]
+        mine = [conference_site_id] if conference_site_id is not None else \
+            [cs.id for cs in sites if p.is_staff or cs.site_id in p.site_ids]
         people = (await s.execute(
             select(Invitation.id, Invitation.conference_site_id, Invitation.status, Invitation.pass_version,
                    Invitation.role, Invitation.walk_in, Delegate.full_name, Delegate.rank,

@@ -8,7 +8,7 @@ from sqlalchemy import Row, func, select
 
 from domain.access import Principal, invitation_filter, visible_conference
 from domain.checkin.attendance import Attendance, attendance
-from domain.checkin.service import authorize_desk, require_desk_role
+from domain.checkin.service import authorize_desk_at, require_desk_role
 from domain.db import local_iso
 from domain.models import BridgeSite, Conference, ConferenceSite, Delegate, Invitation, InvitationStatus, Unit
 from domain.checkin.models import Absence, Presence, Scan
@@ -90,9 +90,7 @@ async def recent_scans(uow: UnitOfWork, p: Principal, conference_id: int, confer
     desk was given. For the desk of that point: organizers any, operators their own."""
     async with uow:
         s = uow.session
-        site_id = await s.scalar(select(ConferenceSite.site_id).where(
-            ConferenceSite.id == conference_site_id, ConferenceSite.conference_id == conference_id))
-        await authorize_desk(s, p, conference_id, conference_site_id, site_id)
+        await authorize_desk_at(s, p, conference_id, conference_site_id)
         zone = ZoneInfo(await s.scalar(select(Conference.timezone).where(Conference.id == conference_id)) or "UTC")
         rows = (await s.execute(
             select(Scan.id, Scan.nonce, Scan.user_id, Scan.result, Scan.direction, Scan.source, Scan.at,

@@ -25,7 +25,7 @@ from domain.access import Principal, conference_filter
 from domain.checkin.rules import (ALREADY, INVALID, NOT_IN, OK, OUT_OF_RANGE, audit_action, decide, outcome,
                                   time_bound)
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from domain.models import Conference, InvitationStatus, Role
+from domain.models import Conference, ConferenceSite, InvitationStatus, Role
 from domain.invitations.passes import InvalidToken, Keyring, decode_pass
 from domain.text import search_text
 from domain.uow import UnitOfWork
@@ -233,6 +233,13 @@ async def authorize_desk(s: AsyncSession, p: Principal, conference_id: int, conf
     visible = p.is_staff or (await s.execute(_visibility(p, conference_id))).first() is not None
     if denial := desk_denial(p, conference_site_id, site_id, lambda: visible):
         raise denial
+
+
+async def authorize_desk_at(s: AsyncSession, p: Principal, conference_id: int, conference_site_id: int) -> None:
+    """`authorize_desk` for a point named only by its id: its bridge site read here (None: not of this conference)."""
+    site_id = await s.scalar(select(ConferenceSite.site_id).where(
+        ConferenceSite.id == conference_site_id, ConferenceSite.conference_id == conference_id))
+    await authorize_desk(s, p, conference_id, conference_site_id, site_id)
 
 
 def _visibility(p: Principal, conference_id: int) -> Any:

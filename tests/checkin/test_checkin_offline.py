@@ -41,7 +41,8 @@ async def test_a_desks_kit_holds_the_roster_of_its_point_only(api):
     assert {r["conference_site_id"] for r in whole["roster"]} == {d.w.cs_hq, d.w.cs_qk3}
     for who in ("org", "op"):
         kit = await api.get(f"{d.c}/checkin/offline-kit", who=who, params={"conference_site_id": d.w.cs_qk3})
-        assert [(r["full_name"], r["conference_site_id"]) for r in kit["roster"]] == [("Nguyễn Quang Ngọc", d.w.cs_qk3)]
+        assert [(r["full_name"], r["conference_site_id"]) for r in kit["roster"]] == \
+            [("Nguyễn Quang Ngọc", d.w.cs_qk3)]
         assert {s["conference_site_id"] for s in kit["sites"]} == {d.w.cs_hq, d.w.cs_qk3}
     hall = await api.get(f"{d.c}/checkin/offline-kit", who="org", params={"conference_site_id": d.w.cs_hq})
     assert hall["roster"] and {r["conference_site_id"] for r in hall["roster"]} == {d.w.cs_hq}
